@@ -1,0 +1,2 @@
+// Package compiler is under construction; see its issue.
+package compiler

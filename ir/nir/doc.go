@@ -1,0 +1,2 @@
+// Package nir is under construction; see its issue.
+package nir

@@ -1,0 +1,2 @@
+// Package snnjson is under construction; see its issue.
+package snnjson

@@ -1,0 +1,2 @@
+// Package analog is under construction; see its issue.
+package analog

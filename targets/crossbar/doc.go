@@ -1,0 +1,2 @@
+// Package crossbar is under construction; see its issue.
+package crossbar

@@ -1,0 +1,2 @@
+// Package llvm is under construction; see its issue.
+package llvm

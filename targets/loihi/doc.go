@@ -1,0 +1,2 @@
+// Package loihi is under construction; see its issue.
+package loihi

@@ -1,0 +1,2 @@
+// Package ref is under construction; see its issue.
+package ref

@@ -1,0 +1,2 @@
+// Package data is under construction; see its issue.
+package data

@@ -1,0 +1,2 @@
+// Package train is under construction; see its issue.
+package train
