@@ -74,6 +74,9 @@ type Network struct {
 	Outputs []OutputStream
 	OutMap  [][]OutRef // OutMap[core][local neuron]; nil for a core with no outputs
 	Dt      float64
+	// SameStepInputs delivers external input events of step t during step t (the
+	// zero-latency semantics of the ref target) instead of t+1.
+	SameStepInputs bool
 	// Sequential forces single-goroutine stepping (small networks run faster so).
 	Sequential bool
 }
@@ -132,8 +135,12 @@ func (e *Engine) Reset() {
 }
 
 func (e *Engine) deliver(t int, ts []Target, v float32) {
+	e.deliverAt(t+1, ts, v)
+}
+
+func (e *Engine) deliverAt(due int, ts []Target, v float32) {
 	for _, r := range ts {
-		slot := (t + 1 + int(r.Delay)) % len(e.pending[r.Core])
+		slot := (due + int(r.Delay)) % len(e.pending[r.Core])
 		e.pending[r.Core][slot] = append(e.pending[r.Core][slot], Event{Axon: r.Axon, Value: v})
 	}
 }
@@ -205,7 +212,11 @@ func (e *Engine) Run(ctx context.Context, stim *Stimulus, steps int, probes []Pr
 				if c.s.Values != nil {
 					v = float32(c.s.Values[c.k])
 				}
-				e.deliver(t, c.route.Routes[c.s.Indices[c.k]], v)
+				due := t + 1
+				if net.SameStepInputs {
+					due = t
+				}
+				e.deliverAt(due, c.route.Routes[c.s.Indices[c.k]], v)
 				c.k++
 			}
 		}

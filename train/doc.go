@@ -1,2 +1,24 @@
-// Package train is under construction; see its issue.
+// Package train owns the float SNN models of the training front end: dense and recurrent
+// CUBA-LIF layers, surrogate-gradient BPTT, losses, Adam, fluctuation-driven and Kaiming
+// initialization, and export to the snn-json model format (shared/spec/training.md).
+//
+// The discrete model, per layer and step t (shared/spec/training.md "Float models"):
+//
+//	I_t = α·I_{t−1} + (b + W·x_t + V·S_{t−1})
+//	U_t = β·U_{t−1} + I_t − θ·S_{t−1}        reset "subtract"
+//	U_t = β·U_{t−1}·(1 − S_{t−1}) + I_t      reset "zero"
+//	S_t = [U_t > θ]                           (leaky readout: no spikes, no reset)
+//
+// Every layer of a step sees its input layer's output of the same step (the exported
+// graph says edge_latency "zero", reset timing "next_step", compare ">", discretization
+// "euler" with w_in = 1/(1−α), r = 1/(1−β); see ExportGraph and docs/training.md).
+//
+// Invariants:
+//   - Training is deterministic for a seed and independent of GOMAXPROCS: a batch is cut
+//     into fixed shards of ShardSize samples, each shard's gradient is summed in sample
+//     order, and shard gradients are reduced in shard order.
+//   - Weights are stored pre-major (W[j·Out+k] is the weight from input j to neuron k) so
+//     a spike or a non-zero input adds one contiguous row; Weights/SetWeights expose them in
+//     the (out, in) layout of the exported Affine nodes.
+//   - Predict is the same code path as training's forward pass, in float64.
 package train

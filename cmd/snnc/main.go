@@ -17,7 +17,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 var commands []func() *cobra.Command
 
 // addCommand registers a command constructor; call it from an init function.
-func addCommand(mk func() *cobra.Command) { commands = append(commands, mk) }
+func addCommand(mk ...func() *cobra.Command) { commands = append(commands, mk...) }
 
 // usageError marks bad usage (exit 2).
 type usageError struct{ err error }
