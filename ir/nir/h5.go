@@ -162,6 +162,7 @@ type reader struct {
 	lim   Limits
 	total int // elements read so far
 	nodes int
+	meta  map[string]string // snnc_* keys of /node/metadata
 }
 
 func (r *reader) info(ds *hdf5.Dataset, path string) (dsInfo, error) {

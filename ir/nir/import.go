@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/scigolib/hdf5"
@@ -100,19 +101,37 @@ func Import(path string, opt ImportOptions) (*ir.Graph, error) {
 		fw = "generic NIR (no --source-framework)"
 	}
 	logf("source framework: %s; NIR file version %q", fw, version)
-	if opt.Dt > 0 {
+	fromMeta := false
+	if conv.Framework == "" && r.meta != nil {
+		if m, ok := semanticsFromMeta(r.meta, sem); ok {
+			sem, fromMeta = m, true
+			if opt.Reset != "" {
+				sem.Reset.Mode = resetMode
+			}
+			logf("semantics from the file's snnc metadata (written by snnc export): dt %g s", sem.Dt)
+		}
+	}
+	switch {
+	case opt.Dt > 0:
 		sem.Dt = opt.Dt
 		logf("dt = %g s from --dt (NIR files do not store a time step)", opt.Dt)
-	} else if conv.DtAssumed {
+	case fromMeta:
+	case conv.DtAssumed:
 		logf("warning: dt is not stored in NIR files; assuming dt = %g s (%s); pass --dt to set it", dt, fw)
-	} else {
+	default:
 		logf("dt = %g s: %s's fixed export time step (not stored in the file)", dt, fw)
 	}
-	logf("discretization %s, reset %s with %s timing%s, threshold compare %q, edge latency %s (%s convention)",
+	origin := fw + " convention"
+	if fromMeta {
+		origin = "snnc metadata"
+	}
+	logf("discretization %s, reset %s with %s timing%s, threshold compare %q, edge latency %s (%s)",
 		sem.Discretization, sem.Reset.Mode, sem.Reset.Timing, map[bool]string{true: " (from --reset)", false: ""}[opt.Reset != ""],
-		sem.ThresholdCompare, sem.EdgeLatency, fw)
-	for _, n := range conv.Notes {
-		logf("note: %s", n)
+		sem.ThresholdCompare, sem.EdgeLatency, origin)
+	if !fromMeta {
+		for _, n := range conv.Notes {
+			logf("note: %s", n)
+		}
 	}
 	g.Semantics = sem
 	src := map[string]any{"framework": conv.Framework, "nir_version": version, "file": filepath.Base(path)}
@@ -126,6 +145,38 @@ func Import(path string, opt ImportOptions) (*ir.Graph, error) {
 	n.impliedDt(g, conv)
 	g.Log = append(log, g.Log...)
 	return g, nil
+}
+
+// semanticsFromMeta reads the snnc_* metadata Export writes; ok is false when it is
+// incomplete or invalid (then the file is read as generic NIR).
+func semanticsFromMeta(m map[string]string, base ir.Semantics) (ir.Semantics, bool) {
+	dt, err := strconv.ParseFloat(m[metaDt], 64)
+	if err != nil || !(dt > 0) || math.IsInf(dt, 0) {
+		return base, false
+	}
+	s := base
+	s.Dt = dt
+	pick := func(key string, allowed ...string) (string, bool) {
+		v := m[key]
+		for _, a := range allowed {
+			if v == a {
+				return v, true
+			}
+		}
+		return "", false
+	}
+	var ok [5]bool
+	s.Discretization, ok[0] = pick(metaDisc, "exact", "euler")
+	s.Reset.Mode, ok[1] = pick(metaResetMode, "to_value", "subtract", "none")
+	s.Reset.Timing, ok[2] = pick(metaResetTime, "immediate", "next_step")
+	s.ThresholdCompare, ok[3] = pick(metaCompare, ">", ">=")
+	s.EdgeLatency, ok[4] = pick(metaLatency, "one_step", "zero")
+	for _, b := range ok {
+		if !b {
+			return base, false
+		}
+	}
+	return s, true
 }
 
 // children indexes a group's children by name.
@@ -240,8 +291,13 @@ func (r *reader) readGraph(grp *hdf5.Group, path string, depth int) (*ir.Graph, 
 	} else {
 		g.Logf("%s: no edges dataset; graph has no edges", path)
 	}
-	if _, ok := kids["metadata"]; ok {
-		g.Logf("%s/metadata: NIR metadata not kept (it never changes meaning)", path)
+	if mg, ok := kids["metadata"].(*hdf5.Group); ok {
+		if depth == 0 {
+			r.readMeta(mg, path+"/metadata")
+		}
+		if len(r.meta) == 0 || depth > 0 {
+			g.Logf("%s/metadata: NIR metadata not kept (it never changes meaning)", path)
+		}
 	}
 	return g, nil
 }
@@ -336,6 +392,34 @@ func (r *reader) readTypeGroup(grp *hdf5.Group, node *ir.Node, key, path string,
 		node.Params = setParam(node.Params, key+"."+k, &ir.Tensor{Shape: d.dims, Data: v, DType: d.dtype()})
 	}
 	return nil
+}
+
+// readMeta reads the snnc_* semantics keys Export writes; other metadata is ignored.
+func (r *reader) readMeta(grp *hdf5.Group, path string) {
+	kids := children(grp)
+	for _, k := range sortedNames(kids) {
+		ds, ok := kids[k].(*hdf5.Dataset)
+		if !ok || !strings.HasPrefix(k, "snnc_") {
+			continue
+		}
+		d, err := r.info(ds, path+"/"+k)
+		if err != nil || d.elems() != 1 {
+			continue
+		}
+		if r.meta == nil {
+			r.meta = map[string]string{}
+		}
+		switch d.kind {
+		case kindFloat:
+			if v, err := r.readNumeric(ds, d, path+"/"+k); err == nil {
+				r.meta[k] = strconv.FormatFloat(v[0], 'g', -1, 64)
+			}
+		case kindVLen, kindString:
+			if s, err := r.readStrings(ds, d, path+"/"+k); err == nil {
+				r.meta[k] = s[0]
+			}
+		}
+	}
 }
 
 func setParam(m map[string]*ir.Tensor, k string, t *ir.Tensor) map[string]*ir.Tensor {

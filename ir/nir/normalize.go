@@ -116,7 +116,7 @@ func (n *normalizer) node(nd *ir.Node, qn string) {
 		if nd.P("v_reset") == nil && nd.P("v_threshold") != nil {
 			t := nd.P("v_threshold")
 			nd.Params["v_reset"] = &ir.Tensor{Shape: append([]int(nil), t.Shape...), Data: make([]float64, len(t.Data)), DType: t.DType}
-			n.logf("%s (%s): missing v_reset set to 0 (files written before NIR 1.0 have none)", where, nd.Type)
+			n.logf("%s (%s): missing v_reset set to 0 (files written before 2025 have none)", where, nd.Type)
 		}
 	}
 	if nd.Type == ir.TCubaLIF || nd.Type == ir.TCubaLI {

@@ -1,0 +1,293 @@
+package crossbar
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
+)
+
+// segment is one (projection, delay) block of rows in a population's row space.
+type segment struct {
+	Proj    int // index in the netlist's Projections
+	Pre     string
+	PreSize int
+	Delay   int
+	Off     int // first row in the population's row space
+}
+
+// popLayout maps one population onto tiles: rows are the concatenated segments,
+// columns the neurons, split into Groups column groups of CG neurons and Blocks row
+// blocks of R rows. M is the logical weight matrix (Rows×Size, row-major).
+type popLayout struct {
+	Pop    int // index in the netlist's Populations
+	Name   string
+	Size   int
+	Rows   int
+	Segs   []segment
+	Blocks int
+	Groups int
+	CG     int
+	M      []float64
+}
+
+// tilePlace is one tile: the (population, column group, row block) it holds.
+type tilePlace struct {
+	Pop    int       `json:"pop"` // index into layout.pops
+	Group  int       `json:"group"`
+	Block  int       `json:"block"`
+	Rows   int       `json:"rows"` // used rows
+	Cols   int       `json:"cols"` // used logical columns (neurons)
+	Scales []float64 `json:"scales"`
+}
+
+type layout struct {
+	cfg   *Config
+	nl    *ir.Netlist
+	pops  []*popLayout
+	byPop map[string]int // population name → index into pops
+	tiles []*tilePlace
+	// tileOf[pop][group*Blocks+block] is the tile index.
+	tileOf [][]int
+}
+
+// supported lists the neuron models of the periphery.
+var supported = map[string]bool{ir.TLIF: true, ir.TCubaLIF: true, ir.TIF: true, ir.TLI: true, ir.TCubaLI: true, ir.TI: true}
+
+// forEachSlot calls fn for every weight slot k of p (zero weights included) with its
+// presynaptic and postsynaptic index and delay.
+func forEachSlot(p *ir.Projection, fn func(k, pre, post, delay int)) {
+	switch p.Kind {
+	case ir.Dense:
+		for post := 0; post < p.PostSize; post++ {
+			for pre := 0; pre < p.PreSize; pre++ {
+				k := post*p.PreSize + pre
+				fn(k, pre, post, p.DelayAt(k))
+			}
+		}
+	case ir.OneToOne:
+		for i := range p.W {
+			fn(i, i, i, p.DelayAt(i))
+		}
+	case ir.Sparse:
+		for k := range p.W {
+			fn(k, int(p.PreIdx[k]), int(p.PostIdx[k]), p.DelayAt(k))
+		}
+	case ir.Conv:
+		c := p.Conv
+		cinG, coutG := c.InC/c.Groups, c.OutC/c.Groups
+		d := p.DelayAt(0)
+		for oc := 0; oc < c.OutC; oc++ {
+			g := oc / coutG
+			for oy := 0; oy < c.OutH; oy++ {
+				for ox := 0; ox < c.OutW; ox++ {
+					post := (oc*c.OutH+oy)*c.OutW + ox
+					for icg := 0; icg < cinG; icg++ {
+						ic := g*cinG + icg
+						for ky := 0; ky < c.KH; ky++ {
+							iy := oy*c.StrideH - c.PadH + ky*c.DilH
+							if iy < 0 || iy >= c.InH {
+								continue
+							}
+							for kx := 0; kx < c.KW; kx++ {
+								ix := ox*c.StrideW - c.PadW + kx*c.DilW
+								if ix < 0 || ix >= c.InW {
+									continue
+								}
+								fn(((oc*cinG+icg)*c.KH+ky)*c.KW+kx, (ic*c.InH+iy)*c.InW+ix, post, d)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// checkNetlist rejects what the periphery cannot run, collecting every problem.
+func checkNetlist(n *ir.Netlist) error {
+	var errs []string
+	for _, p := range n.Populations {
+		if !supported[p.Model] {
+			errs = append(errs, fmt.Sprintf("population %q has neuron model %s; the crossbar periphery has LIF, CubaLIF, IF and LI/CubaLI/I readouts (use --target ref or a model with these neurons)", p.Name, p.Model))
+			continue
+		}
+		need := []string{"beta", "b_leak", "b_in"}
+		if p.Model == ir.TCubaLIF || p.Model == ir.TCubaLI {
+			need = append(need, "alpha", "a_in")
+		}
+		if p.Spiking {
+			need = append(need, "v_threshold")
+		}
+		for _, k := range need {
+			v := p.Params[k]
+			if len(v) != 1 && len(v) != p.Size {
+				errs = append(errs, fmt.Sprintf("population %q (%s): discretized parameter %q has %d values, want 1 or %d (netlists must come from compiler.Lower)", p.Name, p.Model, k, len(v), p.Size))
+			}
+		}
+		if len(p.Compartments) > 0 {
+			errs = append(errs, fmt.Sprintf("population %q: multi-compartment neurons are not supported by the crossbar periphery", p.Name))
+		}
+	}
+	for _, pr := range n.Projections {
+		post := n.Population(pr.Post)
+		if post == nil {
+			errs = append(errs, fmt.Sprintf("projection %q: post %q is not a population", pr.Name, pr.Post))
+			continue
+		}
+		if pre := n.Population(pr.Pre); pre != nil && !pre.Spiking {
+			errs = append(errs, fmt.Sprintf("projection %q: source population %q is not spiking (%s); crossbar rows are driven by spikes only", pr.Name, pr.Pre, pre.Model))
+		} else if pre == nil && n.Input(pr.Pre) == nil {
+			errs = append(errs, fmt.Sprintf("projection %q: source %q is neither an input nor a population", pr.Name, pr.Pre))
+		}
+		if pr.Kind == ir.Conv && pr.Conv == nil {
+			errs = append(errs, fmt.Sprintf("projection %q: conv projection without geometry", pr.Name))
+		}
+	}
+	for _, o := range n.Outputs {
+		if n.Population(o.Source) == nil {
+			errs = append(errs, fmt.Sprintf("output %q: source %q is not a population", o.Name, o.Source))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %s", ErrNeuron, strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// buildLayout maps every population's incoming projections onto tiles (no scales yet).
+func buildLayout(n *ir.Netlist, cfg *Config) (*layout, error) {
+	if err := checkNetlist(n); err != nil {
+		return nil, fmt.Errorf("%w: %w", targets.ErrUnsupported, err)
+	}
+	L := &layout{cfg: cfg, nl: n, byPop: map[string]int{}}
+	R := cfg.Tile
+	CG := cfg.Tile / (2 * cfg.Slices)
+	for pi, p := range n.Populations {
+		pl := &popLayout{Pop: pi, Name: p.Name, Size: p.Size, CG: CG}
+		for ji, pr := range n.Projections {
+			if pr.Post != p.Name {
+				continue
+			}
+			delays := map[int]bool{}
+			forEachSlot(pr, func(_, _, _, d int) { delays[d] = true })
+			ds := make([]int, 0, len(delays))
+			for d := range delays {
+				ds = append(ds, d)
+			}
+			sort.Ints(ds)
+			for _, d := range ds {
+				if d < 0 {
+					return nil, fmt.Errorf("%w: projection %q has negative delay %d", targets.ErrUnsupported, pr.Name, d)
+				}
+				pl.Segs = append(pl.Segs, segment{Proj: ji, Pre: pr.Pre, PreSize: pr.PreSize, Delay: d, Off: pl.Rows})
+				pl.Rows += pr.PreSize
+			}
+		}
+		if pl.Rows*p.Size > 1<<28 {
+			return nil, fmt.Errorf("%w: population %q needs a %d×%d crossbar matrix (over 2^28 cells)", targets.ErrDoesNotFit, p.Name, pl.Rows, p.Size)
+		}
+		pl.M = make([]float64, pl.Rows*p.Size)
+		for _, s := range pl.Segs {
+			pr := n.Projections[s.Proj]
+			forEachSlot(pr, func(k, pre, post, d int) {
+				if d == s.Delay {
+					pl.M[(s.Off+pre)*p.Size+post] += pr.W[k]
+				}
+			})
+		}
+		if pl.Rows > 0 {
+			pl.Blocks = (pl.Rows + R - 1) / R
+			pl.Groups = (p.Size + CG - 1) / CG
+		}
+		L.byPop[p.Name] = len(L.pops)
+		L.pops = append(L.pops, pl)
+	}
+	L.tileOf = make([][]int, len(L.pops))
+	for i, pl := range L.pops {
+		L.tileOf[i] = make([]int, pl.Groups*pl.Blocks)
+		for g := 0; g < pl.Groups; g++ {
+			for b := 0; b < pl.Blocks; b++ {
+				L.tileOf[i][g*pl.Blocks+b] = len(L.tiles)
+				L.tiles = append(L.tiles, &tilePlace{Pop: i, Group: g, Block: b,
+					Rows: min(R, pl.Rows-b*R), Cols: min(CG, pl.Size-g*CG)})
+			}
+		}
+	}
+	if len(L.tiles) > cfg.TilesMax {
+		var parts []string
+		for _, pl := range L.pops {
+			if pl.Blocks > 0 {
+				parts = append(parts, fmt.Sprintf("%s: %d rows × %d neurons → %d×%d tiles", pl.Name, pl.Rows, pl.Size, pl.Blocks, pl.Groups))
+			}
+		}
+		return nil, fmt.Errorf("%w: %w: the network needs %d tiles of %d×%d (%s), --tiles-max is %d; raise --tiles-max, use a larger --tile or fewer --slices",
+			targets.ErrDoesNotFit, ErrTiles, len(L.tiles), R, R, strings.Join(parts, "; "), cfg.TilesMax)
+	}
+	return L, nil
+}
+
+// computeScales sets each tile column's abs-max scale (shared/spec/crossbar.md "Mapping").
+func (L *layout) computeScales() {
+	for _, t := range L.tiles {
+		t.Scales = L.tileScales(t)
+	}
+}
+
+func (L *layout) tileScales(t *tilePlace) []float64 {
+	pl := L.pops[t.Pop]
+	s := make([]float64, t.Cols)
+	for r := 0; r < t.Rows; r++ {
+		row := pl.M[(t.Block*L.cfg.Tile+r)*pl.Size+t.Group*pl.CG:]
+		for c := 0; c < t.Cols; c++ {
+			s[c] = max(s[c], math.Abs(row[c]))
+		}
+	}
+	return s
+}
+
+// codes returns the slice fractions f_s ∈ [0,1] (s = 0 most significant) and the sign
+// of weight w in a column of scale sc: |w|/sc ≈ Σ_s f_s·sliceWeight(s).
+// Quantization (spec "Device profiles", levels): q = round(|w|/sc·(L^k−1)), written in
+// base L, digit j_s stored as f_s = j_s/(L−1). Continuous devices (L = 0, k = 1) store
+// f = |w|/sc.
+func (c *Config) codes(w, sc float64, f []float64) (neg bool) {
+	neg = w < 0
+	if sc == 0 {
+		for i := range f {
+			f[i] = 0
+		}
+		return neg
+	}
+	a := math.Min(math.Abs(w)/sc, 1)
+	if c.Levels == 0 {
+		f[0] = a
+		return neg
+	}
+	L := uint64(c.Levels)
+	full := uint64(math.Pow(float64(L), float64(c.Slices))) - 1
+	q := uint64(math.Round(a * float64(full)))
+	for s := c.Slices - 1; s >= 0; s-- {
+		f[s] = float64(q%L) / float64(L-1)
+		q /= L
+	}
+	return neg
+}
+
+// sliceWeights returns the digital recombination weights of the slices.
+func (c *Config) sliceWeights() []float64 {
+	out := make([]float64, c.Slices)
+	if c.Levels == 0 || c.Slices == 1 {
+		out[0] = 1
+		return out
+	}
+	L := float64(c.Levels)
+	full := math.Pow(L, float64(c.Slices)) - 1
+	for s := range out {
+		out[s] = (L - 1) * math.Pow(L, float64(c.Slices-1-s)) / full
+	}
+	return out
+}

@@ -1,0 +1,447 @@
+package loihi
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/quantize"
+	"github.com/snnc/snnc/targets"
+)
+
+// QuantConfig are the quantizer's own choices (spec §6), reported with every compile.
+type QuantConfig struct {
+	// VthTarget is the threshold mantissa the scale aims for when weights allow (2^14:
+	// three bits of v headroom above vth << 6 below the 24-bit range).
+	VthTarget float64
+	Rounding  quantize.Rounding
+}
+
+// DefaultQuant is the quantizer configuration used by Compile.
+var DefaultQuant = QuantConfig{VthTarget: 1 << 14, Rounding: quantize.HalfAway}
+
+// quantizer turns a netlist into quantized populations and projections.
+type quantizer struct {
+	hw     HW
+	mode   Mode
+	cfg    QuantConfig
+	n      *ir.Netlist
+	issues ir.Issues
+	rep    *targets.Report
+	qrep   quantize.Report
+	syns   []*synList
+	pops   []qPop
+	projs  []qProj
+	popIdx map[string]int
+}
+
+const nativeModel = ir.TLoihiCUBA
+
+func (qz *quantizer) run() error {
+	n := qz.n
+	qz.popIdx = map[string]int{}
+	for i, p := range n.Populations {
+		if _, dup := qz.popIdx[p.Name]; dup {
+			qz.issues.Add("population "+p.Name, ErrParam, "duplicate population name")
+		}
+		qz.popIdx[p.Name] = i
+	}
+	qz.syns = make([]*synList, len(n.Projections))
+	for i, pr := range n.Projections {
+		if _, ok := qz.popIdx[pr.Post]; !ok {
+			qz.issues.Add("projection "+pr.Name, ErrParam, "post %q is not a population", pr.Post)
+			continue
+		}
+		size, err := n.SourceSize(pr.Pre)
+		if err != nil {
+			qz.issues.Add("projection "+pr.Name, ErrParam, "%v", err)
+			continue
+		}
+		if size != pr.PreSize || n.Populations[qz.popIdx[pr.Post]].Size != pr.PostSize {
+			qz.issues.Add("projection "+pr.Name, ErrParam, "sizes %d→%d do not match %q (%d) → %q", pr.PreSize, pr.PostSize, pr.Pre, size, pr.Post)
+			continue
+		}
+		s, err := expand(pr)
+		if err != nil {
+			qz.issues.Add("projection "+pr.Name, ErrParam, "%v", err)
+			continue
+		}
+		if s.MaxDelay > qz.hw.MaxDelay {
+			qz.issues.Add("projection "+pr.Name, targets.ErrDoesNotFit, "resource delay: need %d steps, limit %d", s.MaxDelay, qz.hw.MaxDelay)
+		}
+		qz.syns[i] = s
+	}
+	if err := qz.issues.Err(); err != nil {
+		return err
+	}
+	qz.pops = make([]qPop, len(n.Populations))
+	qz.projs = make([]qProj, len(n.Projections))
+	for i, p := range n.Populations {
+		if p.Model == nativeModel {
+			qz.nativePop(i, p)
+		} else {
+			qz.floatPop(i, p)
+		}
+	}
+	for i, pr := range n.Projections {
+		post := n.Populations[qz.popIdx[pr.Post]]
+		if post.Model == nativeModel {
+			qz.nativeProj(i, pr)
+		}
+	}
+	if err := qz.issues.Err(); err != nil {
+		return err
+	}
+	qz.bounds()
+	return nil
+}
+
+// intParam reads a per-neuron integer register (spec §5), checking range and integrality.
+func (qz *quantizer) intParam(p *ir.Population, name string, def, lo, hi int64) ivec {
+	v := p.Params[name]
+	where := fmt.Sprintf("population %s: %s", p.Name, name)
+	if len(v) == 0 {
+		return ivec{def}
+	}
+	if len(v) != 1 && len(v) != p.Size {
+		qz.issues.Add(where, ErrParam, "has %d values, want 1 or %d", len(v), p.Size)
+		return ivec{def}
+	}
+	out := make([]int64, len(v))
+	for i, x := range v {
+		if x != math.Trunc(x) || math.IsInf(x, 0) {
+			qz.issues.Add(fmt.Sprintf("%s[%d]", where, i), ErrParam, "%g is not an integer", x)
+			continue
+		}
+		if x < float64(lo) || x > float64(hi) {
+			qz.issues.Add(fmt.Sprintf("%s[%d]", where, i), ErrParam, "%g outside %d..%d", x, lo, hi)
+			continue
+		}
+		out[i] = int64(x)
+	}
+	return compact(out)
+}
+
+func (qz *quantizer) nativePop(i int, p *ir.Population) {
+	h := qz.hw
+	q := qPop{Name: p.Name, Size: p.Size, Native: true}
+	biasExpMax := int64(h.BiasExpMax)
+	if qz.mode == Lava {
+		biasExpMax = 23 // Lava does not range-check bias_exp
+	}
+	q.Du = qz.intParam(p, "du", 0, 0, h.DuMax)
+	q.Dv = qz.intParam(p, "dv", 0, 0, h.DvMax)
+	q.Vth = qz.intParam(p, "vth", 0, 0, h.VthMax)
+	q.BiasMant = qz.intParam(p, "bias_mant", 0, h.BiasMantMin, h.BiasMantMax)
+	q.BiasExp = qz.intParam(p, "bias_exp", 0, 0, biasExpMax)
+	q.Refract = qz.intParam(p, "refract_delay", 1, 0, int64(h.RefractMax))
+	q.NegVm = qz.intParam(p, "neg_vm_limit", int64(h.DefaultNegVmLimit), 0, int64(h.NegVmLimitMax))
+	q.PosVm = qz.intParam(p, "pos_vm_limit", int64(h.DefaultPosVmLimit), 0, int64(h.PosVmLimitMax))
+	q.U0 = qz.intParam(p, "u0", 0, math.MinInt32, math.MaxInt32)
+	q.V0 = qz.intParam(p, "v0", 0, math.MinInt32, math.MaxInt32)
+	if qz.mode == Lava {
+		if len(q.Refract) > 1 || q.Refract[0] > 1 {
+			qz.rep.Warnf("population %s: refract_delay > 1 is ignored in lava mode (Lava's bit-accurate LIF has no refractory period)", p.Name)
+		}
+		if len(q.NegVm) > 1 || len(q.PosVm) > 1 || q.NegVm[0] != int64(h.DefaultNegVmLimit) || q.PosVm[0] != int64(h.DefaultPosVmLimit) {
+			qz.rep.Warnf("population %s: neg/pos_vm_limit are ignored in lava mode (v is clipped to ±(2^23−1))", p.Name)
+		}
+	}
+	qz.pops[i] = q
+	pr := quantize.PopulationReport{Name: p.Name, Model: p.Model, Native: true, Du: q.Du[0], Dv: q.Dv[0],
+		Vth: q.Vth[0], BiasExp: int(q.BiasExp[0]), Refract: int(q.Refract[0])}
+	pr.TauSyn, pr.TauMem = realizedTau(q.Du[0]+1, qz.n.Semantics), realizedTau(q.Dv[0], qz.n.Semantics)
+	qz.qrep.Populations = append(qz.qrep.Populations, pr)
+}
+
+// realizedTau is the time constant a decay D (0..4096) realizes at dt: the exact
+// inverse of D = 4096·(1 − e^(−dt/τ)) (or dt·4096/D for euler). 0 means "no memory"
+// (D = 4096), +Inf "no decay" (D = 0).
+func realizedTau(d int64, sem ir.Semantics) float64 {
+	dt := sem.Dt
+	if dt <= 0 {
+		dt = 1
+	}
+	switch {
+	case d <= 0:
+		return math.Inf(1)
+	case d >= decayOne:
+		return 0
+	}
+	if sem.Discretization == "euler" {
+		return dt * decayOne / float64(d)
+	}
+	return -dt / math.Log(1-float64(d)/decayOne)
+}
+
+func (qz *quantizer) nativeProj(i int, pr *ir.Projection) {
+	h := qz.hw
+	where := "projection " + pr.Name
+	get := func(key string, def float64) float64 {
+		if v, ok := pr.Native[key]; ok {
+			return v
+		}
+		return def
+	}
+	e, nb := get("weight_exp", 0), get("num_weight_bits", 8)
+	if e != math.Trunc(e) || e < float64(h.WeightExpMin) || e > float64(h.WeightExpMax) {
+		qz.issues.Add(where, ErrParam, "weight_exp %g outside %d..%d", e, h.WeightExpMin, h.WeightExpMax)
+		return
+	}
+	if nb != math.Trunc(nb) || nb < 1 || nb > float64(h.WeightDomain) {
+		qz.issues.Add(where, ErrParam, "num_weight_bits %g outside 1..%d", nb, h.WeightDomain)
+		return
+	}
+	sm, err := quantize.ParseSignMode(pr.Attrs["sign_mode"])
+	if err != nil {
+		qz.issues.Add(where, ErrParam, "%v", err)
+		return
+	}
+	w := make([]int64, len(pr.W))
+	for k, x := range pr.W {
+		if x != math.Trunc(x) || math.Abs(x) > 1<<20 {
+			qz.issues.Add(fmt.Sprintf("%s: weight[%d]", where, k), ErrParam, "%g is not an integer weight", x)
+			return
+		}
+		w[k] = int64(x)
+	}
+	sm = sm.Resolve(pr.W)
+	f := quantize.Format8{Domain: h.WeightDomain, Bits: int(nb), Sign: sm}
+	lw, changed := quantize.LegalizeInts(w, f) // spec §4
+	qz.projs[i] = qProj{Name: pr.Name, Exp: int(e), Bits: int(nb), Sign: sm.String(), W: lw}
+	if changed > 0 {
+		qz.rep.Warnf("projection %s: legalization (sign mode %s, %d bits) changed %d of %d weights", pr.Name, sm, int(nb), changed, len(w))
+	}
+	qz.qrep.Projections = append(qz.qrep.Projections, quantize.ProjectionReport{Name: pr.Name, Exp: int(e), Sign: sm.String(),
+		Bits: int(nb), Synapses: len(qz.syns[i].Pre), Rounded: changed, Native: true})
+}
+
+// floatPop quantizes a float LIF / CubaLIF / IF population and its incoming projections
+// (spec §6).
+//
+// Mapping (per neuron i, model units → hardware units): v_hw = S_i·(v − v_reset),
+// u_hw = S_i·b_in·I (CubaLIF) or S_i·b_in·x (LIF, IF: du = 4095 makes u the current
+// input), with S_i = K/g_i, g_i = b_in·a_in (CubaLIF) or b_in. A model weight W then adds
+// K·W to the accumulator, so K is per population and each projection only picks its
+// exponent: w8 = round(W·K/2^(6+e)).
+func (qz *quantizer) floatPop(i int, p *ir.Population) {
+	h := qz.hw
+	where := "population " + p.Name
+	switch p.Model {
+	case ir.TLIF, ir.TCubaLIF, ir.TIF:
+	default:
+		qz.issues.Add(where, ErrModel, "model %s is not supported by --target loihi (supported: LIF, CubaLIF, IF, snnc.loihi.CUBA)", p.Model)
+		return
+	}
+	if p.Reset.Mode != "" && p.Reset.Mode != "to_value" {
+		qz.rep.Warnf("population %s: reset mode %q approximated by Loihi's reset to v_reset", p.Name, p.Reset.Mode)
+	}
+	if p.Reset.Timing == "next_step" {
+		qz.rep.Warnf("population %s: reset timing next_step approximated by Loihi's immediate reset", p.Name)
+	}
+	if p.Compare == ">=" {
+		qz.rep.Warnf("population %s: threshold compare >= approximated by Loihi's strict > at the quantized threshold", p.Name)
+	}
+	n := p.Size
+	par := func(k string, def float64) []float64 {
+		v := p.Params[k]
+		if len(v) == p.Size {
+			return v
+		}
+		out := make([]float64, n)
+		for j := range out {
+			out[j] = def
+			if len(v) == 1 {
+				out[j] = v[0]
+			}
+		}
+		return out
+	}
+	cuba := p.Model == ir.TCubaLIF
+	alpha, ain := par("alpha", 0), par("a_in", 1)
+	beta, bleak, bin := par("beta", 1), par("b_leak", 0), par("b_in", 1)
+	vth, vreset, bias := par("v_threshold", 1), par("v_reset", 0), par("bias", 0)
+	g := make([]float64, n)
+	for j := range g {
+		g[j] = bin[j]
+		if cuba {
+			g[j] *= ain[j]
+		}
+		if !(g[j] > 0) || math.IsInf(g[j], 0) {
+			qz.issues.Add(fmt.Sprintf("%s[%d]", where, j), ErrParam, "input gain %g must be > 0", g[j])
+			return
+		}
+		if !(vth[j] > vreset[j]) {
+			qz.issues.Add(fmt.Sprintf("%s[%d]", where, j), ErrParam, "v_threshold %g must exceed v_reset %g", vth[j], vreset[j])
+			return
+		}
+	}
+	// Constant per-step drive of v (model units): leak, reset shift, and Affine bias
+	// (through the synapse for CubaLIF: its steady state b_in·a_in·b/(1−α)).
+	drive := make([]float64, n)
+	for j := range drive {
+		drive[j] = bleak[j] + (beta[j]-1)*vreset[j]
+		if cuba {
+			if bias[j] != 0 {
+				drive[j] += bin[j] * ain[j] * bias[j] / math.Max(1-alpha[j], 1e-12)
+			}
+		} else {
+			drive[j] += bin[j] * bias[j]
+		}
+	}
+	// Choose K: largest value such that every incoming weight fits at weight_exp ≤ 7,
+	// thresholds stay ≤ VthTarget and biases fit 13 bits at bias_exp ≤ 7.
+	maxContrib := float64(h.WeightDomain2Max()) * math.Ldexp(1, wShift+h.WeightExpMax)
+	K := math.Inf(1)
+	for pi, pr := range qz.n.Projections {
+		if pr.Post != p.Name || qz.syns[pi] == nil {
+			continue
+		}
+		if m := maxAbs(pr.W); m > 0 {
+			K = math.Min(K, maxContrib/m)
+		}
+	}
+	biasMax := float64(h.BiasMantMax) * math.Ldexp(1, h.BiasExpMax)
+	for j := 0; j < n; j++ {
+		K = math.Min(K, qz.cfg.VthTarget*math.Ldexp(1, vthShift)*g[j]/(vth[j]-vreset[j]))
+		if drive[j] != 0 {
+			K = math.Min(K, biasMax*g[j]/math.Abs(drive[j]))
+		}
+	}
+	q := qPop{Name: p.Name, Size: n, K: K}
+	du, dv, vt, bm, be, rf, u0, v0 := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	maxRel := 0.0
+	for j := 0; j < n; j++ {
+		S := K / g[j]
+		if cuba {
+			D := int64(math.Round(decayOne * (1 - alpha[j])))
+			du[j] = min(max(D-1, 0), h.DuMax) // spec §6: du register = D − 1, clamped ≥ 0
+		} else {
+			du[j] = h.DuMax // u = q every step
+		}
+		dv[j] = min(max(int64(math.Round(decayOne*(1-beta[j]))), 0), h.DvMax)
+		th := S * (vth[j] - vreset[j]) / math.Ldexp(1, vthShift)
+		vt[j] = int64(math.Round(th))
+		if vt[j] > h.VthMax {
+			qz.issues.Add(fmt.Sprintf("%s[%d]", where, j), ErrParam, "threshold mantissa %d exceeds 17 bits (%d)", vt[j], h.VthMax)
+			return
+		}
+		if th > 0 {
+			maxRel = math.Max(maxRel, math.Abs(float64(vt[j])-th)/th)
+		}
+		b := S * drive[j]
+		mant, e, ok := quantize.MantExp(b, h.BiasMantMax, 0, h.BiasExpMax, qz.cfg.Rounding)
+		if !ok {
+			qz.issues.Add(fmt.Sprintf("%s[%d]", where, j), ErrParam, "bias %g (hardware units) exceeds 13-bit mantissa × 2^%d", b, h.BiasExpMax)
+			return
+		}
+		bm[j], be[j] = mant, int64(e)
+		rf[j] = int64(p.Reset.RefractorySteps) + 1
+		if rf[j] > int64(h.RefractMax) {
+			qz.issues.Add(where, ErrParam, "refractory_steps %d exceeds %d", p.Reset.RefractorySteps, h.RefractMax-1)
+			return
+		}
+		v0[j] = int64(math.Round(S * (0 - vreset[j])))
+	}
+	q.Du, q.Dv, q.Vth, q.BiasMant, q.BiasExp, q.Refract = compact(du), compact(dv), compact(vt), compact(bm), compact(be), compact(rf)
+	q.NegVm, q.PosVm, q.U0, q.V0 = ivec{int64(h.DefaultNegVmLimit)}, ivec{int64(h.DefaultPosVmLimit)}, compact(u0), compact(v0)
+	if qz.mode == Lava && rf[0] > 1 {
+		qz.rep.Warnf("population %s: refractory period ignored in lava mode", p.Name)
+	}
+	qz.pops[i] = q
+	pr := quantize.PopulationReport{Name: p.Name, Model: p.Model, Scale: K / g[0], Du: du[0], Dv: dv[0], Vth: vt[0], VthErr: maxRel,
+		BiasMant: bm[0], BiasExp: int(be[0]), Refract: int(rf[0])}
+	pr.TauMem = realizedTau(dv[0], qz.n.Semantics)
+	if cuba {
+		pr.TauSyn = realizedTau(du[0]+1, qz.n.Semantics)
+	}
+	if cuba && bias[0] != 0 {
+		pr.Precision = "Affine bias enters v at its synaptic steady state"
+	}
+	qz.qrep.Populations = append(qz.qrep.Populations, pr)
+	// Incoming projections: one exponent each (spec §6).
+	for pi, prj := range qz.n.Projections {
+		if prj.Post != p.Name || qz.syns[pi] == nil {
+			continue
+		}
+		if prj.Native != nil {
+			qz.issues.Add("projection "+prj.Name, ErrModel, "snnc.loihi.Dense into float population %s: use snnc.loihi.CUBA", p.Name)
+			continue
+		}
+		qz.floatProj(pi, prj, K)
+	}
+}
+
+func maxAbs(w []float64) float64 {
+	m := 0.0
+	for _, x := range w {
+		m = math.Max(m, math.Abs(x))
+	}
+	return m
+}
+
+// WeightDomain2Max is the largest weight magnitude of the 8-bit domain (255).
+func (h HW) WeightDomain2Max() int64 { return int64(1)<<uint(h.WeightDomain) - 1 }
+
+func (qz *quantizer) floatProj(i int, pr *ir.Projection, K float64) {
+	h := qz.hw
+	sm := quantize.AnalyzeSign(pr.W) // sign analysis: exc/inh gain a bit over mixed
+	if len(pr.Dale) == pr.PreSize && sm == quantize.SignMixed {
+		qz.rep.Warnf("projection %s: Dale signs given but weights are mixed-sign; stored as mixed (one bit less)", pr.Name)
+	}
+	f := quantize.Format8{Domain: h.WeightDomain, Bits: h.WeightDomain, Sign: sm}
+	m := maxAbs(pr.W) * K / math.Ldexp(1, wShift)
+	e, ok := quantize.ChooseExponent(m, float64(f.MaxMag()), h.WeightExpMin, h.WeightExpMax)
+	if !ok {
+		qz.rep.Warnf("projection %s: largest weight does not fit at weight_exp %d; clipped", pr.Name, e)
+	}
+	scale := K / math.Ldexp(1, wShift+e)
+	w, st := quantize.QuantizeWeights(pr.W, scale, f, qz.cfg.Rounding)
+	qz.projs[i] = qProj{Name: pr.Name, Exp: e, Bits: f.Bits, Sign: sm.String(), W: w, Scale: scale}
+	if st.Zeroed > 0 {
+		qz.rep.Warnf("projection %s: %d non-zero weights quantized to 0", pr.Name, st.Zeroed)
+	}
+	qz.qrep.Projections = append(qz.qrep.Projections, quantize.ProjectionReport{Name: pr.Name, Scale: scale, Exp: e,
+		Sign: sm.String(), Bits: f.Bits, Synapses: len(qz.syns[i].Pre), Clipped: st.Clipped, Rounded: st.Rounded,
+		Zeroed: st.Zeroed, MaxAbsErr: st.MaxAbsErr})
+}
+
+// bounds computes the static |q| and |u| bounds of spec §6 and warns when a wrap is
+// reachable.
+func (qz *quantizer) bounds() {
+	n := qz.n
+	qmax := make([][]float64, len(n.Populations))
+	for i, p := range n.Populations {
+		qmax[i] = make([]float64, p.Size)
+	}
+	for pi, pr := range n.Projections {
+		s, q := qz.syns[pi], qz.projs[pi]
+		dst := qmax[qz.popIdx[pr.Post]]
+		for k := range s.Pre {
+			w := q.W[s.Widx[k]]
+			dst[s.Post[k]] += math.Abs(float64(SynChip(w, q.Exp)))
+		}
+	}
+	for i, p := range n.Populations {
+		qp := qz.pops[i]
+		qm, um := 0.0, 0.0
+		for j := 0; j < p.Size; j++ {
+			d := float64(qp.Du.at(j) + 1)
+			u := qmax[i][j] * decayOne / d
+			qm, um = math.Max(qm, qmax[i][j]), math.Max(um, u+math.Abs(float64(shexp(qp.BiasMant.at(j), int(qp.BiasExp.at(j))))))
+		}
+		for k := range qz.qrep.Populations {
+			if qz.qrep.Populations[k].Name == p.Name {
+				r := &qz.qrep.Populations[k]
+				r.BoundQ, r.BoundU = qm, um
+				r.WrapRisk = qm >= 1<<qBits || um >= 1<<uBits
+			}
+		}
+		if qm >= 1<<qBits {
+			qz.rep.Warnf("population %s: dendritic accumulator wrap reachable (|q| up to %.0f ≥ 2^21)", p.Name, qm)
+		}
+		if um >= 1<<uBits {
+			qz.rep.Warnf("population %s: u wrap reachable (|u| up to %.0f ≥ 2^23)", p.Name, um)
+		}
+	}
+}
