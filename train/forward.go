@@ -99,19 +99,26 @@ func (w *Work) Forward(in *Input, override [][]float64) []float64 {
 	m, T := w.m, w.steps
 	c := &m.Cfg
 	L := len(m.Layers)
-	if in.Static {
+	// Summation order of a layer's input, the one the ref target uses (so exported models
+	// reproduce predictions exactly): recurrent spikes of t−1 in presynaptic order, then the
+	// feed-forward input in presynaptic order, then the bias.
+	static := in.Static && m.Layers[0].V == nil
+	if static {
 		l0 := m.Layers[0]
-		copy(w.h0, l0.B)
+		clear(w.h0)
 		addRows(w.h0, l0.W, in.X[:l0.In], l0.Out)
 	}
 	for t := 0; t < T; t++ {
 		for li, ly := range m.Layers {
 			n := ly.Out
 			h := w.h[:n]
-			if li == 0 && in.Static {
+			clear(h)
+			if ly.V != nil && t > 0 {
+				addRows(h, ly.V, w.S[li][(t-1)*n:t*n], n)
+			}
+			if li == 0 && static {
 				copy(h, w.h0)
 			} else {
-				copy(h, ly.B)
 				var x []float64
 				if li == 0 {
 					x = in.row(t, ly.In)
@@ -120,6 +127,9 @@ func (w *Work) Forward(in *Input, override [][]float64) []float64 {
 				}
 				addRows(h, ly.W, x, n)
 			}
+			for k, b := range ly.B {
+				h[k] += b
+			}
 			I := w.I[li][t*n : (t+1)*n]
 			U := w.U[li][t*n : (t+1)*n]
 			S := w.S[li][t*n : (t+1)*n]
@@ -127,9 +137,6 @@ func (w *Work) Forward(in *Input, override [][]float64) []float64 {
 				copy(I, h)
 				copy(U, I)
 			} else {
-				if ly.V != nil {
-					addRows(h, ly.V, w.S[li][(t-1)*n:t*n], n)
-				}
 				Ip := w.I[li][(t-1)*n : t*n]
 				Up := w.U[li][(t-1)*n : t*n]
 				Sp := w.S[li][(t-1)*n : t*n]
@@ -336,6 +343,7 @@ func (w *Work) Backward(in *Input, y int, reg, scale float64, g *Grads) {
 		clear(w.dUnext[li])
 	}
 	clear(w.sumDI)
+	static := in.Static && m.Layers[0].V == nil
 	sg := c.Surrogate.Grad
 	if c.SmoothForward {
 		sg = c.Surrogate.smoothGrad
@@ -422,7 +430,7 @@ func (w *Work) Backward(in *Input, y int, reg, scale float64, g *Grads) {
 			}
 			axpy(g.B[li], dI)
 			switch {
-			case li == 0 && in.Static:
+			case li == 0 && static:
 				axpy(w.sumDI, dI)
 			case li == 0:
 				addOuter(g.W[0], in.row(t, ly.In), dI)
@@ -439,7 +447,7 @@ func (w *Work) Backward(in *Input, y int, reg, scale float64, g *Grads) {
 			w.dU[li], w.dUnext[li] = w.dUnext[li], w.dU[li]
 		}
 	}
-	if in.Static {
+	if static {
 		addOuter(g.W[0], in.X[:m.Layers[0].In], w.sumDI)
 	}
 }

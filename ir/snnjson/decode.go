@@ -429,6 +429,10 @@ func (d *decoder) graph(path string, raw json.RawMessage, g *ir.Graph, depth int
 			} else {
 				g.Metadata = compact(m.val)
 			}
+		case "snnc":
+			if depth == 0 {
+				d.unknownKey(p, []string{"type", "nodes", "edges", "metadata"})
+			} // a nested graph node's overrides are read by node
 		default:
 			d.unknownKey(p, []string{"type", "nodes", "edges", "metadata"})
 		}
@@ -481,9 +485,6 @@ func (d *decoder) nodes(path string, raw json.RawMessage, g *ir.Graph, depth int
 		}
 	}
 }
-
-// reserved keys of a node object that are not parameters.
-var graphNodeKeys = []string{"type", "nodes", "edges", "metadata", "snnc"}
 
 func (d *decoder) node(path, name string, raw json.RawMessage, parent *ir.Graph, depth int) *ir.Node {
 	ms, dups, err := members(raw)

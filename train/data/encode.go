@@ -31,13 +31,15 @@ func (Current) Inputs(n int) int { return n }
 func (Current) Static() bool     { return true }
 func (Current) Binary() bool     { return false }
 func (c Current) Encode(dst []float64, x []float32, steps int, _ uint64, _ int) {
-	g := c.Gain
+	g := float32(c.Gain)
 	if g == 0 {
 		g = 1
 	}
 	n := len(x)
 	for i, v := range x {
-		dst[i] = float64(v) * g
+		// float32 product: stimulus files carry float32 values, so the trainer and an
+		// emulated chip see the same number.
+		dst[i] = float64(v * g)
 	}
 	for t := 1; t < steps; t++ {
 		copy(dst[t*n:(t+1)*n], dst[:n])

@@ -1,0 +1,367 @@
+package loihi
+
+import (
+	"errors"
+	"fmt"
+	"math/bits"
+	"slices"
+	"strconv"
+
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
+)
+
+// FitError is one resource violation found by the mapper (spec §8): it names the
+// population, the resource, the need and the limit.
+type FitError struct {
+	Population string
+	Resource   string
+	Need       int64
+	Limit      int64
+	Detail     string
+}
+
+func (e *FitError) Error() string {
+	s := fmt.Sprintf("population %s: %s: need %d, limit %d", e.Population, e.Resource, e.Need, e.Limit)
+	if e.Detail != "" {
+		s += " (" + e.Detail + ")"
+	}
+	return s
+}
+
+// Unwrap makes errors.Is(err, targets.ErrDoesNotFit) true.
+func (e *FitError) Unwrap() error { return targets.ErrDoesNotFit }
+
+// coreUse is the resource use of one mapped core.
+type coreUse struct {
+	coreMap
+	AxIn, AxOut, Words, Slots int
+}
+
+// csrIn is a projection's synapses grouped by presynaptic neuron, posts ascending.
+type csrIn struct {
+	start []int32
+	post  []int32
+}
+
+func buildCSR(s *synList, preSize int) csrIn {
+	start := make([]int32, preSize+1)
+	for _, p := range s.Pre {
+		start[p+1]++
+	}
+	for i := 1; i <= preSize; i++ {
+		start[i] += start[i-1]
+	}
+	post := make([]int32, len(s.Pre))
+	fill := slices.Clone(start[:preSize])
+	for k, p := range s.Pre {
+		post[fill[p]] = s.Post[k]
+		fill[p]++
+	}
+	for i := 0; i < preSize; i++ {
+		seg := post[start[i]:start[i+1]]
+		if !slices.IsSorted(seg) {
+			slices.Sort(seg)
+		}
+	}
+	return csrIn{start: start, post: post}
+}
+
+// mapper splits populations over cores (spec §8).
+type mapper struct {
+	hw     HW
+	n      *ir.Netlist
+	syns   []*synList
+	projs  []qProj
+	popIdx map[string]int
+	csr    []csrIn
+	srcID  []int // projection → source id (population index, or len(pops)+input index)
+	errs   []error
+}
+
+func bitsFor(x int) int {
+	if x <= 0 {
+		return 0
+	}
+	return bits.Len(uint(x))
+}
+
+// idxBits is the sparse index field width for a core of ncx compartments (notes §3.5:
+// codes 6..12 bits).
+func idxBits(ncx int) int { return min(max(bitsFor(ncx-1), 6), 12) }
+
+// segWords is the synapse memory of one axon's list of n synapses of one projection
+// (notes §3.5): groups of ≤ SynGroup synapses, n·(weight+delay+index bits) + header,
+// each group rounded up to whole words.
+func (h HW) segWords(n, wb, db, ib int) int {
+	words := 0
+	for n > 0 {
+		g := min(n, h.SynGroup)
+		b := g*(wb+db+ib) + h.SynGroupOverhead
+		words += (b + h.WordBits - 1) / h.WordBits
+		n -= g
+	}
+	return words
+}
+
+// sliceStats evaluates population pi split into slices of length L.
+func (m *mapper) sliceStats(pi, L int) (axIn, words []int, slots int) {
+	p := m.n.Populations[pi]
+	k := (p.Size + L - 1) / L
+	axIn, words = make([]int, k), make([]int, k)
+	stamp := make([]int64, k)
+	for i := range stamp {
+		stamp[i] = -1
+	}
+	maxD := 0
+	for j, pr := range m.n.Projections {
+		if pr.Post == p.Name && m.syns[j] != nil {
+			maxD = max(maxD, m.syns[j].MaxDelay)
+		}
+	}
+	slots = maxD + 1
+	// group incoming projections by source so that axons are shared per (source, pre)
+	var order []int
+	for j, pr := range m.n.Projections {
+		if pr.Post == p.Name && m.syns[j] != nil {
+			order = append(order, j)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return m.srcID[a] - m.srcID[b] })
+	for oi := 0; oi < len(order); {
+		src := m.srcID[order[oi]]
+		oj := oi
+		for oj < len(order) && m.srcID[order[oj]] == src {
+			oj++
+		}
+		preSize := m.n.Projections[order[oi]].PreSize
+		for pre := 0; pre < preSize; pre++ {
+			key := int64(src)<<32 | int64(pre)
+			for _, j := range order[oi:oj] {
+				c := m.csr[j]
+				posts := c.post[c.start[pre]:c.start[pre+1]]
+				wb, db := m.projs[j].Bits, bitsFor(m.syns[j].MaxDelay)
+				for a := 0; a < len(posts); {
+					s := int(posts[a]) / L
+					b := a
+					for b < len(posts) && int(posts[b])/L == s {
+						b++
+					}
+					if stamp[s] != key {
+						stamp[s] = key
+						axIn[s]++
+					}
+					n := b - a
+					ib := 0
+					if int(posts[b-1]-posts[a])+1 != n {
+						ib = idxBits(min(L, p.Size-s*L))
+					}
+					words[s] += m.hw.segWords(n, wb, db, ib)
+					a = b
+				}
+			}
+		}
+		oi = oj
+	}
+	return axIn, words, slots
+}
+
+// maxFanInAxons is the largest number of distinct input axons a single compartment of
+// population pi needs.
+func (m *mapper) maxFanInAxons(pi int) (int64, int) {
+	axIn, _, _ := m.sliceStats(pi, 1)
+	best, at := 0, 0
+	for i, a := range axIn {
+		if a > best {
+			best, at = a, i
+		}
+	}
+	return int64(best), at
+}
+
+// split chooses the number of cores for population pi from its inputs (compartments,
+// delay slots, input axons, synapse words).
+func (m *mapper) split(pi int) int {
+	h := m.hw
+	p := m.n.Populations[pi]
+	N := p.Size
+	if N == 0 {
+		return 0
+	}
+	_, _, slots := m.sliceStats(pi, N) // cheap enough: one pass
+	perCore := min(h.CompartmentsPerCore, h.DelaySlotBudget/slots)
+	if perCore < 1 {
+		m.errs = append(m.errs, &FitError{Population: p.Name, Resource: "compartments x delay slots", Need: int64(slots), Limit: int64(h.DelaySlotBudget)})
+		return 0
+	}
+	if need, at := m.maxFanInAxons(pi); need > int64(h.InAxonsPerCore) {
+		m.errs = append(m.errs, &FitError{Population: p.Name, Resource: "input axons per core", Need: need, Limit: int64(h.InAxonsPerCore),
+			Detail: fmt.Sprintf("neuron %d alone receives from %d distinct presynaptic neurons", at, need)})
+		return 0
+	}
+	k := (N + perCore - 1) / perCore
+	for {
+		L := (N + k - 1) / k
+		k = (N + L - 1) / L
+		axIn, words, _ := m.sliceStats(pi, L)
+		ratio := 1.0
+		for s := range axIn {
+			ratio = max(ratio, float64(axIn[s])/float64(h.InAxonsPerCore), float64(words[s])/float64(h.SynapseWordsPerCore))
+		}
+		if ratio <= 1 {
+			return k
+		}
+		if k >= N {
+			s := slices.Index(words, slices.Max(words))
+			m.errs = append(m.errs, &FitError{Population: p.Name, Resource: "synapse words per core", Need: int64(words[s]), Limit: int64(h.SynapseWordsPerCore),
+				Detail: fmt.Sprintf("neuron %d alone", s)})
+			return 0
+		}
+		k = min(N, max(k+1, int(float64(k)*ratio+0.999)))
+	}
+}
+
+// run maps every population. It returns the cores in order and their use; on any
+// violation it returns every violation found (each a *FitError).
+func (m *mapper) run(chips int) ([]coreUse, error) {
+	h := m.hw
+	n := m.n
+	m.popIdx = map[string]int{}
+	for i, p := range n.Populations {
+		m.popIdx[p.Name] = i
+	}
+	inIdx := map[string]int{}
+	for i, p := range n.Inputs {
+		inIdx[p.Name] = i
+	}
+	m.csr = make([]csrIn, len(n.Projections))
+	m.srcID = make([]int, len(n.Projections))
+	for j, pr := range n.Projections {
+		if m.syns[j] == nil {
+			continue
+		}
+		m.csr[j] = buildCSR(m.syns[j], pr.PreSize)
+		if i, ok := m.popIdx[pr.Pre]; ok {
+			m.srcID[j] = i
+		} else {
+			m.srcID[j] = len(n.Populations) + inIdx[pr.Pre]
+		}
+	}
+	ks := make([]int, len(n.Populations))
+	for i := range n.Populations {
+		ks[i] = m.split(i)
+	}
+	if len(m.errs) > 0 {
+		return nil, errors.Join(m.errs...)
+	}
+	// Output axons: one per (neuron, destination core); split sources further if needed.
+	base := func() []int {
+		b := make([]int, len(ks)+1)
+		for i, k := range ks {
+			b[i+1] = b[i] + k
+		}
+		return b
+	}
+	b := base()
+	outPer := make([][]int, len(n.Populations))
+	stamp := make([]int64, b[len(ks)])
+	for i := range stamp {
+		stamp[i] = -1
+	}
+	for si, sp := range n.Populations {
+		outPer[si] = make([]int, sp.Size)
+		var outs []int
+		for j, pr := range n.Projections {
+			if pr.Pre == sp.Name && m.syns[j] != nil {
+				outs = append(outs, j)
+			}
+		}
+		if len(outs) == 0 {
+			continue
+		}
+		for pre := 0; pre < sp.Size; pre++ {
+			cnt := 0
+			for _, j := range outs {
+				di := m.popIdx[n.Projections[j].Post]
+				L := (n.Populations[di].Size + ks[di] - 1) / ks[di]
+				c := m.csr[j]
+				for _, post := range c.post[c.start[pre]:c.start[pre+1]] {
+					core := b[di] + int(post)/L
+					if key := int64(si)<<32 | int64(pre); stamp[core] != key {
+						stamp[core] = key
+						cnt++
+					}
+				}
+			}
+			outPer[si][pre] = cnt
+		}
+		for {
+			L := (sp.Size + ks[si] - 1) / ks[si]
+			worst, at := 0, 0
+			for s := 0; s*L < sp.Size; s++ {
+				sum := 0
+				for _, c := range outPer[si][s*L : min(sp.Size, (s+1)*L)] {
+					sum += c
+				}
+				if sum > worst {
+					worst, at = sum, s
+				}
+			}
+			if worst <= h.OutAxonsPerCore {
+				break
+			}
+			if L == 1 {
+				m.errs = append(m.errs, &FitError{Population: sp.Name, Resource: "output axons per core", Need: int64(worst), Limit: int64(h.OutAxonsPerCore),
+					Detail: fmt.Sprintf("neuron %d alone fans out to %d cores", at, worst)})
+				break
+			}
+			ks[si]++
+		}
+	}
+	if len(m.errs) > 0 {
+		return nil, errors.Join(m.errs...)
+	}
+	b = base()
+	total := b[len(ks)]
+	if limit := h.CoresPerChip * chips; total > limit {
+		big, bk := "", 0
+		for i, k := range ks {
+			if k > bk {
+				big, bk = n.Populations[i].Name, k
+			}
+		}
+		return nil, &FitError{Population: big, Resource: "cores", Need: int64(total), Limit: int64(limit),
+			Detail: fmt.Sprintf("%d chips × %d cores; %s alone needs %d cores; raise --chips", chips, h.CoresPerChip, big, bk)}
+	}
+	var cores []coreUse
+	for i, p := range n.Populations {
+		if ks[i] == 0 {
+			continue
+		}
+		L := (p.Size + ks[i] - 1) / ks[i]
+		axIn, words, slots := m.sliceStats(i, L)
+		for s := 0; s*L < p.Size; s++ {
+			cnt := min(L, p.Size-s*L)
+			out := 0
+			for _, c := range outPer[i][s*L : s*L+cnt] {
+				out += c
+			}
+			cores = append(cores, coreUse{coreMap: coreMap{Pop: i, Start: s * L, Count: cnt}, AxIn: axIn[s], AxOut: out, Words: words[s], Slots: slots})
+		}
+	}
+	return cores, nil
+}
+
+// packingTable renders the mapper's result (spec §8).
+func (h HW) packingTable(n *ir.Netlist, cores []coreUse) targets.Table {
+	t := targets.Table{Title: "packing", Header: []string{"core", "chip", "tile", "population", "neurons", "compartments", "axons_in", "axons_out", "synapse_words", "delay_slots", "utilization"}}
+	for c, u := range cores {
+		util := max(float64(u.Count)/float64(h.CompartmentsPerCore), float64(u.AxIn)/float64(h.InAxonsPerCore),
+			float64(u.AxOut)/float64(h.OutAxonsPerCore), float64(u.Words)/float64(h.SynapseWordsPerCore),
+			float64(u.Count*u.Slots)/float64(h.DelaySlotBudget))
+		t.Rows = append(t.Rows, []string{strconv.Itoa(c), strconv.Itoa(c / h.CoresPerChip), strconv.Itoa((c % h.CoresPerChip) / h.CoresPerTile),
+			n.Populations[u.Pop].Name, fmt.Sprintf("%d..%d", u.Start, u.Start+u.Count-1), strconv.Itoa(u.Count),
+			strconv.Itoa(u.AxIn), strconv.Itoa(u.AxOut), strconv.Itoa(u.Words), strconv.Itoa(u.Slots), fmt.Sprintf("%.1f%%", 100*util)})
+	}
+	return t
+}
