@@ -377,7 +377,7 @@ func (f *folder) emit(src string, ops []*linOp, pop *ir.Population) error {
 	if k := f.names[name]; k > 1 {
 		name = fmt.Sprintf("%s#%d", name, k)
 	}
-	pr := &ir.Projection{Name: name, Pre: src, Post: pop.Name, PreSize: srcSize, PostSize: pop.Size, Latency: 1}
+	pr := &ir.Projection{Name: name, Pre: src, Post: pop.Name, PreSize: srcSize, PostSize: pop.Size}
 	var nonIdent []*linOp
 	for _, o := range ops {
 		if o.kind != opIdentity {

@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/scigolib/hdf5"
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/nir/internal/h5"
 )
 
 // ImportOptions choose how the gaps of a .nir file are filled.
@@ -33,25 +33,11 @@ type ImportOptions struct {
 
 // Import reads a .nir file into a graph with the semantics header and conversion log set.
 func Import(path string, opt ImportOptions) (*ir.Graph, error) {
-	conv, err := LookupConvention(opt.SourceFramework)
+	conv, resetMode, lim, err := checkOptions(opt)
 	if err != nil {
 		return nil, err
 	}
-	resetMode := conv.Reset.Mode
-	switch opt.Reset {
-	case "":
-	case "to_value", "subtract", "none":
-		resetMode = opt.Reset
-	default:
-		return nil, fmt.Errorf("%w %q (want to_value, subtract or none)", ErrReset, opt.Reset)
-	}
-	if opt.Dt < 0 || math.IsNaN(opt.Dt) || math.IsInf(opt.Dt, 0) {
-		return nil, fmt.Errorf("%w: --dt %v must be a positive number of seconds", ir.ErrBadParam, opt.Dt)
-	}
-	lim := opt.Limits
-	if lim == (Limits{}) {
-		lim = DefaultLimits
-	}
+
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -59,36 +45,60 @@ func Import(path string, opt ImportOptions) (*ir.Graph, error) {
 	if st.Size() > lim.MaxFileBytes {
 		return nil, fmt.Errorf("%s: %w: file of %d bytes > %d", path, ErrTooLarge, st.Size(), lim.MaxFileBytes)
 	}
-	f, err := hdf5.Open(path)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return importBytes(b, path, opt, conv, resetMode, lim)
+}
+
+// ImportBytes reads a .nir file held in memory; name is used in messages.
+func ImportBytes(b []byte, name string, opt ImportOptions) (*ir.Graph, error) {
+	conv, resetMode, lim, err := checkOptions(opt)
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > lim.MaxFileBytes {
+		return nil, fmt.Errorf("%s: %w: file of %d bytes > %d", name, ErrTooLarge, len(b), lim.MaxFileBytes)
+	}
+	return importBytes(b, name, opt, conv, resetMode, lim)
+}
+
+func importBytes(b []byte, path string, opt ImportOptions, conv Convention, resetMode string, lim Limits) (*ir.Graph, error) {
+	f, err := h5.Open(b, lim.h5())
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w: %v", path, ErrNotNIR, err)
 	}
-	defer f.Close()
-	r := &reader{lim: lim}
-	root := f.Root()
-	if root == nil {
-		return nil, fmt.Errorf("%s: %w: no root group", path, ErrNotNIR)
+	r := &reader{f: f, lim: lim}
+	ro, err := f.Root()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: root group: %v", path, ErrNotNIR, err)
 	}
-	kids := children(root)
-	nodeGrp, ok := kids["node"].(*hdf5.Group)
-	if !ok {
-		return nil, fmt.Errorf("%s: %w: no /node group (the root NIRGraph)", path, ErrNotNIR)
+	root := obj{ro, "/"}
+	if !root.Group {
+		return nil, fmt.Errorf("%s: %w: root is not a group", path, ErrNotNIR)
 	}
-	version := ""
-	if ds, ok := kids["version"].(*hdf5.Dataset); ok {
-		if d, err := r.info(ds, "/version"); err == nil && (d.kind == kindVLen || d.kind == kindString) && d.elems() == 1 {
-			if s, err := r.readStrings(ds, d, "/version"); err == nil {
-				version = s[0]
-			}
-		}
-	}
-	g, err := r.readGraph(nodeGrp, "/node", 0)
+	kids, _, err := r.children(root)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	nodeGrp, ok := kids["node"]
+	if !ok || !nodeGrp.Group {
+		return nil, fmt.Errorf("%s: %w: no /node group (the root NIRGraph)", path, ErrNotNIR)
+	}
+	version := ""
+	if v, ok := kids["version"]; ok && !v.Group && isString(v) && v.Elems() == 1 {
+		if s, err := r.strs(v); err == nil {
+			version = s[0]
+		}
+	}
+	g, err := r.readGraph(nodeGrp, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	dt := conv.Dt
 
 	// Semantics: what the file leaves to the exporter.
-	dt := conv.Dt
 	sem := ir.DefaultSemantics(dt)
 	sem.Discretization = conv.Discretization
 	sem.Reset = ir.ResetRule{Mode: resetMode, Timing: conv.Reset.Timing}
@@ -147,6 +157,29 @@ func Import(path string, opt ImportOptions) (*ir.Graph, error) {
 	return g, nil
 }
 
+func checkOptions(opt ImportOptions) (Convention, string, Limits, error) {
+	conv, err := LookupConvention(opt.SourceFramework)
+	if err != nil {
+		return conv, "", Limits{}, err
+	}
+	resetMode := conv.Reset.Mode
+	switch opt.Reset {
+	case "":
+	case "to_value", "subtract", "none":
+		resetMode = opt.Reset
+	default:
+		return conv, "", Limits{}, fmt.Errorf("%w %q (want to_value, subtract or none)", ErrReset, opt.Reset)
+	}
+	if opt.Dt < 0 || math.IsNaN(opt.Dt) || math.IsInf(opt.Dt, 0) {
+		return conv, "", Limits{}, fmt.Errorf("%w: --dt %v must be a positive number of seconds", ir.ErrBadParam, opt.Dt)
+	}
+	lim := opt.Limits
+	if lim == (Limits{}) {
+		lim = DefaultLimits
+	}
+	return conv, resetMode, lim, nil
+}
+
 // semanticsFromMeta reads the snnc_* metadata Export writes; ok is false when it is
 // incomplete or invalid (then the file is read as generic NIR).
 func semanticsFromMeta(m map[string]string, base ir.Semantics) (ir.Semantics, bool) {
@@ -179,44 +212,18 @@ func semanticsFromMeta(m map[string]string, base ir.Semantics) (ir.Semantics, bo
 	return s, true
 }
 
-// children indexes a group's children by name.
-func children(g *hdf5.Group) map[string]hdf5.Object {
-	m := make(map[string]hdf5.Object)
-	for _, c := range g.Children() {
-		if c == nil {
-			continue
-		}
-		m[c.Name()] = c
-	}
-	return m
-}
-
-func sortedNames(m map[string]hdf5.Object) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // readString reads a one-element string dataset.
-func (r *reader) readString(obj hdf5.Object, path string) (string, error) {
-	ds, ok := obj.(*hdf5.Dataset)
-	if !ok {
+func (r *reader) readString(o obj, ok bool, path string) (string, error) {
+	if !ok || o.Group {
 		return "", fmt.Errorf("%s: %w: missing or not a dataset", path, ErrNotNIR)
 	}
-	d, err := r.info(ds, path)
-	if err != nil {
-		return "", err
-	}
-	if d.kind != kindVLen && d.kind != kindString {
+	if !isString(o) {
 		return "", fmt.Errorf("%s: %w: want a string", path, ErrDatatype)
 	}
-	if d.elems() != 1 {
-		return "", fmt.Errorf("%s: %w: want one string, shape %v", path, ErrNotNIR, d.dims)
+	if o.Elems() != 1 {
+		return "", fmt.Errorf("%s: %w: want one string, shape %v", path, ErrNotNIR, o.Dims)
 	}
-	s, err := r.readStrings(ds, d, path)
+	s, err := r.strs(o)
 	if err != nil {
 		return "", err
 	}
@@ -224,12 +231,17 @@ func (r *reader) readString(obj hdf5.Object, path string) (string, error) {
 }
 
 // readGraph reads a NIRGraph group: type, nodes/, edges.
-func (r *reader) readGraph(grp *hdf5.Group, path string, depth int) (*ir.Graph, error) {
+func (r *reader) readGraph(grp obj, depth int) (*ir.Graph, error) {
+	path := grp.path
 	if depth > r.lim.MaxDepth {
 		return nil, fmt.Errorf("%s: %w: NIRGraph nested deeper than %d", path, ErrTooLarge, r.lim.MaxDepth)
 	}
-	kids := children(grp)
-	typ, err := r.readString(kids["type"], path+"/type")
+	kids, _, err := r.children(grp)
+	if err != nil {
+		return nil, err
+	}
+	t, ok := kids["type"]
+	typ, err := r.readString(t, ok, path+"/type")
 	if err != nil {
 		return nil, err
 	}
@@ -237,50 +249,46 @@ func (r *reader) readGraph(grp *hdf5.Group, path string, depth int) (*ir.Graph, 
 		return nil, fmt.Errorf("%s/type: %w: %q, want %q", path, ErrNotNIR, typ, ir.TGraph)
 	}
 	g := &ir.Graph{}
-	nodesGrp, ok := kids["nodes"].(*hdf5.Group)
-	if !ok {
+	nodesGrp, ok := kids["nodes"]
+	if !ok || !nodesGrp.Group {
 		return nil, fmt.Errorf("%s/nodes: %w: missing nodes group", path, ErrNotNIR)
 	}
-	nk := children(nodesGrp)
-	for _, name := range sortedNames(nk) {
-		np := path + "/nodes/" + name
-		ng, ok := nk[name].(*hdf5.Group)
-		if !ok {
-			return nil, fmt.Errorf("%s: %w: a node must be a group", np, ErrNotNIR)
+	nk, names, err := r.children(nodesGrp)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		ng := nk[name]
+		if !ng.Group {
+			return nil, fmt.Errorf("%s: %w: a node must be a group", ng.path, ErrNotNIR)
 		}
 		r.nodes++
 		if r.nodes > r.lim.MaxNodes {
-			return nil, fmt.Errorf("%s: %w: more than %d nodes", np, ErrTooLarge, r.lim.MaxNodes)
+			return nil, fmt.Errorf("%s: %w: more than %d nodes", ng.path, ErrTooLarge, r.lim.MaxNodes)
 		}
 		if name == "" {
-			return nil, fmt.Errorf("%s: %w: empty node name", np, ErrNotNIR)
+			return nil, fmt.Errorf("%s: %w: empty node name", ng.path, ErrNotNIR)
 		}
-		node, err := r.readNode(ng, name, np, depth, g)
+		node, err := r.readNode(ng, name, depth, g)
 		if err != nil {
 			return nil, err
 		}
 		if !g.AddNode(node) {
-			return nil, fmt.Errorf("%s: %w: duplicate node name", np, ErrNotNIR)
+			return nil, fmt.Errorf("%s: %w: duplicate node name", ng.path, ErrNotNIR)
 		}
 	}
-	if obj, ok := kids["edges"]; ok {
-		ep := path + "/edges"
-		ds, ok := obj.(*hdf5.Dataset)
-		if !ok {
-			return nil, fmt.Errorf("%s: %w: edges must be a dataset", ep, ErrNotNIR)
+	if e, ok := kids["edges"]; ok {
+		if e.Group || !isString(e) {
+			return nil, fmt.Errorf("%s: %w: edges must be a string dataset", e.path, ErrNotNIR)
 		}
-		d, err := r.info(ds, ep)
-		if err != nil {
-			return nil, err
+		if e.Elems() > 0 && (len(e.Dims) != 2 || e.Dims[1] != 2) {
+			return nil, fmt.Errorf("%s: %w: shape %v, want (E, 2)", e.path, ErrNotNIR, e.Dims)
 		}
-		if d.elems() > 0 && (len(d.dims) != 2 || d.dims[1] != 2) {
-			return nil, fmt.Errorf("%s: %w: shape %v, want (E, 2)", ep, ErrNotNIR, d.dims)
+		if e.Elems()/2 > r.lim.MaxEdges {
+			return nil, fmt.Errorf("%s: %w: %d edges > %d", e.path, ErrTooLarge, e.Elems()/2, r.lim.MaxEdges)
 		}
-		if d.elems()/2 > r.lim.MaxEdges {
-			return nil, fmt.Errorf("%s: %w: %d edges > %d", ep, ErrTooLarge, d.elems()/2, r.lim.MaxEdges)
-		}
-		if d.elems() > 0 {
-			s, err := r.readStrings(ds, d, ep)
+		if e.Elems() > 0 {
+			s, err := r.strs(e)
 			if err != nil {
 				return nil, err
 			}
@@ -291,12 +299,14 @@ func (r *reader) readGraph(grp *hdf5.Group, path string, depth int) (*ir.Graph, 
 	} else {
 		g.Logf("%s: no edges dataset; graph has no edges", path)
 	}
-	if mg, ok := kids["metadata"].(*hdf5.Group); ok {
+	if mg, ok := kids["metadata"]; ok && mg.Group {
 		if depth == 0 {
-			r.readMeta(mg, path+"/metadata")
+			if err := r.readMeta(mg); err != nil {
+				return nil, err
+			}
 		}
 		if len(r.meta) == 0 || depth > 0 {
-			g.Logf("%s/metadata: NIR metadata not kept (it never changes meaning)", path)
+			g.Logf("%s: NIR metadata not kept (it never changes meaning)", mg.path)
 		}
 	}
 	return g, nil
@@ -304,15 +314,20 @@ func (r *reader) readGraph(grp *hdf5.Group, path string, depth int) (*ir.Graph, 
 
 // readNode reads one node group. Numeric datasets become Params (shape from the dataset's
 // dimensions), string datasets Attrs.
-func (r *reader) readNode(grp *hdf5.Group, name, path string, depth int, parent *ir.Graph) (*ir.Node, error) {
-	kids := children(grp)
-	typ, err := r.readString(kids["type"], path+"/type")
+func (r *reader) readNode(grp obj, name string, depth int, parent *ir.Graph) (*ir.Node, error) {
+	path := grp.path
+	kids, names, err := r.children(grp)
+	if err != nil {
+		return nil, err
+	}
+	t, ok := kids["type"]
+	typ, err := r.readString(t, ok, path+"/type")
 	if err != nil {
 		return nil, err
 	}
 	node := &ir.Node{Name: name, Type: typ}
 	if typ == ir.TGraph {
-		sub, err := r.readGraph(grp, path, depth+1)
+		sub, err := r.readGraph(grp, depth+1)
 		if err != nil {
 			return nil, err
 		}
@@ -322,104 +337,91 @@ func (r *reader) readNode(grp *hdf5.Group, name, path string, depth int, parent 
 	if _, known := ir.KnownTypes[typ]; !known || strings.HasPrefix(typ, "snnc.") {
 		return nil, fmt.Errorf("%s: node %q: %w %q (NIR types: %s)", path, name, ir.ErrUnknownType, typ, strings.Join(nirTypes(), ", "))
 	}
-	for _, key := range sortedNames(kids) {
+	for _, key := range names {
 		if key == "type" {
 			continue
 		}
-		kp := path + "/" + key
-		switch obj := kids[key].(type) {
-		case *hdf5.Dataset:
-			d, err := r.info(obj, kp)
+		o := kids[key]
+		switch {
+		case o.Group:
+			// Older NIR (< 1.0) stores Input/Output types as {input_type: {input: shape}}.
+			if err := r.readTypeGroup(o, node, key, parent); err != nil {
+				return nil, err
+			}
+		case isNumber(o):
+			v, err := r.numbers(o)
 			if err != nil {
 				return nil, err
 			}
-			switch d.kind {
-			case kindFloat, kindInt:
-				v, err := r.readNumeric(obj, d, kp)
-				if err != nil {
-					return nil, err
-				}
-				if i := firstNonFinite(v); i >= 0 {
-					return nil, fmt.Errorf("%s: node %q parameter %s: %w at flat index %d (%v)", kp, name, key, ir.ErrNonFinite, i, v[i])
-				}
-				node.Params = setParam(node.Params, key, &ir.Tensor{Shape: d.dims, Data: v, DType: d.dtype()})
-			case kindVLen, kindString:
-				s, err := r.readStrings(obj, d, kp)
-				if err != nil {
-					return nil, err
-				}
-				if node.Attrs == nil {
-					node.Attrs = map[string]string{}
-				}
-				node.Attrs[key] = strings.Join(s, ",")
-			default:
-				return nil, fmt.Errorf("%s: node %q: %w", kp, name, ErrDatatype)
+			if i := firstNonFinite(v); i >= 0 {
+				return nil, fmt.Errorf("%s: node %q parameter %s: %w at flat index %d (%v)", o.path, name, key, ir.ErrNonFinite, i, v[i])
 			}
-		case *hdf5.Group:
-			// Older NIR (< 1.0) stores Input/Output types as {input_type: {input: shape}}.
-			if err := r.readTypeGroup(obj, node, key, kp, parent); err != nil {
+			node.Params = setParam(node.Params, key, &ir.Tensor{Shape: o.Dims, Data: v, DType: dtype(o)})
+		case isString(o):
+			s, err := r.strs(o)
+			if err != nil {
 				return nil, err
 			}
+			if node.Attrs == nil {
+				node.Attrs = map[string]string{}
+			}
+			node.Attrs[key] = strings.Join(s, ",")
 		default:
-			parent.Logf("%s: ignored HDF5 object of unknown kind", kp)
+			return nil, fmt.Errorf("%s: node %q: %w", o.path, name, ErrDatatype)
 		}
 	}
 	return node, nil
 }
 
-func (r *reader) readTypeGroup(grp *hdf5.Group, node *ir.Node, key, path string, parent *ir.Graph) error {
+func (r *reader) readTypeGroup(grp obj, node *ir.Node, key string, parent *ir.Graph) error {
 	if key != "input_type" && key != "output_type" {
-		parent.Logf("%s: node %q: sub-group %q ignored (not a NIR parameter)", path, node.Name, key)
+		parent.Logf("%s: node %q: sub-group %q ignored (not a NIR parameter)", grp.path, node.Name, key)
 		return nil
 	}
-	kids := children(grp)
-	for _, k := range sortedNames(kids) {
-		ds, ok := kids[k].(*hdf5.Dataset)
-		if !ok {
+	kids, names, err := r.children(grp)
+	if err != nil {
+		return err
+	}
+	for _, k := range names {
+		o := kids[k]
+		if o.Group || !isNumber(o) {
 			continue
 		}
-		d, err := r.info(ds, path+"/"+k)
+		v, err := r.numbers(o)
 		if err != nil {
 			return err
 		}
-		if d.kind != kindInt && d.kind != kindFloat {
-			continue
-		}
-		v, err := r.readNumeric(ds, d, path+"/"+k)
-		if err != nil {
-			return err
-		}
-		node.Params = setParam(node.Params, key+"."+k, &ir.Tensor{Shape: d.dims, Data: v, DType: d.dtype()})
+		node.Params = setParam(node.Params, key+"."+k, &ir.Tensor{Shape: o.Dims, Data: v, DType: dtype(o)})
 	}
 	return nil
 }
 
 // readMeta reads the snnc_* semantics keys Export writes; other metadata is ignored.
-func (r *reader) readMeta(grp *hdf5.Group, path string) {
-	kids := children(grp)
-	for _, k := range sortedNames(kids) {
-		ds, ok := kids[k].(*hdf5.Dataset)
-		if !ok || !strings.HasPrefix(k, "snnc_") {
-			continue
-		}
-		d, err := r.info(ds, path+"/"+k)
-		if err != nil || d.elems() != 1 {
+func (r *reader) readMeta(grp obj) error {
+	kids, names, err := r.children(grp)
+	if err != nil {
+		return err
+	}
+	for _, k := range names {
+		o := kids[k]
+		if o.Group || !strings.HasPrefix(k, "snnc_") || o.Elems() != 1 {
 			continue
 		}
 		if r.meta == nil {
 			r.meta = map[string]string{}
 		}
-		switch d.kind {
-		case kindFloat:
-			if v, err := r.readNumeric(ds, d, path+"/"+k); err == nil {
+		switch {
+		case o.Class == h5.Float:
+			if v, err := r.numbers(o); err == nil {
 				r.meta[k] = strconv.FormatFloat(v[0], 'g', -1, 64)
 			}
-		case kindVLen, kindString:
-			if s, err := r.readStrings(ds, d, path+"/"+k); err == nil {
+		case isString(o):
+			if s, err := r.strs(o); err == nil {
 				r.meta[k] = s[0]
 			}
 		}
 	}
+	return nil
 }
 
 func setParam(m map[string]*ir.Tensor, k string, t *ir.Tensor) map[string]*ir.Tensor {

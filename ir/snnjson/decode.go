@@ -1,6 +1,7 @@
 package snnjson
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -95,12 +96,18 @@ func ReadFile(path string) (*ir.Graph, []byte, error) {
 // when not nil, is an ir.Issues holding every problem found, each with its JSON path.
 func Decode(data []byte, dir string) (*ir.Graph, error) {
 	d := &decoder{dir: dir}
-	var probe any
-	if err := json.Unmarshal(data, &probe); err != nil {
+	if !json.Valid(data) {
+		var probe any
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		err := dec.Decode(&probe)
+		if err == nil {
+			err = errors.New("trailing data after the top-level value")
+		}
 		d.add(syntaxWhere(data, err), ErrSyntax, "%v", err)
 		return nil, d.is
 	}
-	if _, ok := probe.(map[string]any); !ok {
+	if kindOf(data) != "object" {
 		d.add("(document)", ErrFormat, "found %s; an snn-json document is one JSON object", kindOf(data))
 		return nil, d.is
 	}

@@ -3,6 +3,8 @@ package loihi
 import (
 	"errors"
 	"fmt"
+
+	"github.com/snnc/snnc/targets"
 )
 
 // Sentinel errors of the loihi target (wrapped with the population/projection, the
@@ -19,3 +21,5 @@ var (
 func errorf(sentinel error, format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{sentinel}, args...)...)
 }
+
+var errNoProj = targets.ErrNoProjection

@@ -14,13 +14,10 @@ package h5
 
 import (
 	"bytes"
-	"compress/zlib"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"sort"
 )
 
 // ErrFormat marks a malformed or unsupported file; ErrLimit an exceeded bound.

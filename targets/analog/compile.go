@@ -1,0 +1,622 @@
+package analog
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/targets"
+)
+
+// Circuit kinds of a mapped population.
+const (
+	kindLIF  = "lif"  // membrane only: spike pulses drive the membrane directly
+	kindCuba = "cuba" // current-based synaptic integrator then membrane
+	kindAdEx = "adex" // cuba plus the adaptation current
+)
+
+// popMap is one population placed on the chip, in chip units (the image payload).
+type popMap struct {
+	Name    string `json:"name"`
+	Kind    string `json:"kind"`
+	Spiking bool   `json:"spiking"`
+	// First is the first physical neuron column; the population uses First..First+Size−1.
+	First int `json:"first"`
+	Size  int `json:"size"`
+	// Chip potential = Offset + Scale·model potential (readout units).
+	Scale  float64 `json:"scale"`
+	Offset float64 `json:"offset"`
+	// Targets per neuron: time constants in chip seconds, potentials in readout units.
+	TauMem    []float64 `json:"tau_mem"`
+	TauSyn    []float64 `json:"tau_syn,omitempty"`
+	Leak      []float64 `json:"leak"`
+	Reset     []float64 `json:"reset"`
+	Threshold []float64 `json:"threshold,omitempty"`
+	// InScale: readout units of drive per model input unit (Scale·r·w_in).
+	InScale []float64 `json:"in_scale"`
+	// Bias: constant drive (readout units), quantized by the 10-bit offset-current DAC.
+	Bias []float64 `json:"bias,omitempty"`
+	// Adaptation (adex): TauW chip seconds, BJump readout units per spike.
+	TauW  []float64 `json:"tau_w,omitempty"`
+	BJump []float64 `json:"b_jump,omitempty"`
+	// V0 is the initial potential (readout units).
+	V0         []float64 `json:"v0"`
+	Refractory int       `json:"refractory_steps"`
+}
+
+// projMap is one projection's weight format.
+type projMap struct {
+	Name string `json:"name"`
+	// Gain is model weight units per weight LSB, per region of the chip (equal for
+	// every region with per-projection gains).
+	Gain []float64 `json:"gain"`
+	// Sign is +1 or −1 when every row of the projection has that sign, 0 when the
+	// projection is signed (each presynaptic source uses an excitatory and an inhibitory row).
+	Sign int `json:"sign"`
+}
+
+type payload struct {
+	Profile string    `json:"profile"`
+	Dt      float64   `json:"dt"`
+	DtChip  float64   `json:"dt_chip"`
+	Pops    []popMap  `json:"populations"`
+	Projs   []projMap `json:"projections"`
+}
+
+type image struct {
+	nl   *ir.Netlist
+	prof *Profile
+	pay  payload
+	rep  *targets.Report
+}
+
+func (im *image) Netlist() *ir.Netlist     { return im.nl }
+func (im *image) Report() *targets.Report  { return im.rep }
+func (im *image) Payload() ([]byte, error) { return json.Marshal(&im.pay) }
+
+func (im *image) pop(name string) *popMap {
+	for k := range im.pay.Pops {
+		if im.pay.Pops[k].Name == name {
+			return &im.pay.Pops[k]
+		}
+	}
+	return nil
+}
+
+// quantWeight is the 6-bit (WeightBits) weight of w at gain g: round half away from
+// zero, saturate at ±(2^bits−1) (spec "bss2 profile", synapses row).
+func quantWeight(w, g float64, qmax int) int {
+	if g <= 0 {
+		return 0
+	}
+	q := math.Round(w / g)
+	if q > float64(qmax) {
+		q = float64(qmax)
+	} else if q < -float64(qmax) {
+		q = -float64(qmax)
+	}
+	return int(q)
+}
+
+// synapse is one physical synapse of a projection: W index k, pre, post, delay.
+type synapse struct{ k, pre, post, delay int }
+
+// forEachSynapse visits every synapse a projection occupies on the chip, zero weights
+// included (a synapse exists whatever its weight, so SetWeights can change it), with its
+// index in W's layout.
+func forEachSynapse(p *ir.Projection, fn func(s synapse)) {
+	switch p.Kind {
+	case ir.Dense:
+		for post := 0; post < p.PostSize; post++ {
+			for pre := 0; pre < p.PreSize; pre++ {
+				k := post*p.PreSize + pre
+				fn(synapse{k, pre, post, p.DelayAt(k)})
+			}
+		}
+	case ir.OneToOne:
+		for i := range p.W {
+			fn(synapse{i, i, i, p.DelayAt(i)})
+		}
+	case ir.Sparse:
+		for k := range p.W {
+			fn(synapse{k, int(p.PreIdx[k]), int(p.PostIdx[k]), p.DelayAt(k)})
+		}
+	case ir.Conv:
+		c := p.Conv
+		cinG, coutG := c.InC/c.Groups, c.OutC/c.Groups
+		d := p.DelayAt(0)
+		for oc := 0; oc < c.OutC; oc++ {
+			g := oc / coutG
+			for oy := 0; oy < c.OutH; oy++ {
+				for ox := 0; ox < c.OutW; ox++ {
+					post := (oc*c.OutH+oy)*c.OutW + ox
+					for icg := 0; icg < cinG; icg++ {
+						ic := g*cinG + icg
+						for ky := 0; ky < c.KH; ky++ {
+							iy := oy*c.StrideH - c.PadH + ky*c.DilH
+							if iy < 0 || iy >= c.InH {
+								continue
+							}
+							for kx := 0; kx < c.KW; kx++ {
+								ix := ox*c.StrideW - c.PadW + kx*c.DilW
+								if ix < 0 || ix >= c.InW {
+									continue
+								}
+								k := ((oc*cinG+icg)*c.KH+ky)*c.KW + kx
+								fn(synapse{k, (ic*c.InH+iy)*c.InW + ix, post, d})
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// chipTau converts a per-step decay factor into a chip time constant: the chip's τ is
+// the one whose decay over one model step (dt/speedup of chip time) equals the model's
+// (exactly the model τ for exact discretization).
+func chipTau(decay, dtc float64) float64 {
+	return -dtc / math.Log(decay)
+}
+
+func (t Target) compile(nl *ir.Netlist, opt targets.Options) (*image, error) {
+	prof, err := LookupProfile(opt.Flag("profile", DefaultProfile))
+	if err != nil {
+		return nil, err
+	}
+	dt := nl.Semantics.Dt
+	if !(dt > 0) {
+		return nil, fmt.Errorf("%w: netlist dt = %g s must be > 0", targets.ErrUnsupported, dt)
+	}
+	im := &image{nl: nl, prof: prof, rep: &targets.Report{Target: "analog"}}
+	im.pay = payload{Profile: prof.Name, Dt: dt, DtChip: dt / prof.Speedup}
+	rep := im.rep
+	// --- populations: circuits, parameters, placement ---
+	next := 0
+	for _, p := range nl.Populations {
+		pm, err := mapPopulation(p, prof, dt, rep)
+		if err != nil {
+			return nil, err
+		}
+		if prof.SharedParams && next%prof.RegionSize != 0 {
+			next += prof.RegionSize - next%prof.RegionSize // own core: parameters are per core
+		}
+		if next+p.Size > prof.Neurons {
+			return nil, fmt.Errorf("%w: population %s needs %d neurons, the %s chip has %d (%d already placed before it)",
+				targets.ErrDoesNotFit, p.Name, p.Size, prof.Name, prof.Neurons, next)
+		}
+		pm.First = next
+		next += p.Size
+		im.pay.Pops = append(im.pay.Pops, *pm)
+	}
+	// --- projections: weight formats and synapse rows ---
+	if err := im.mapProjections(); err != nil {
+		return nil, err
+	}
+	im.fillReport(next)
+	return im, nil
+}
+
+// mapPopulation maps one population's model onto a circuit (spec "Mapping a model").
+func mapPopulation(p *ir.Population, prof *Profile, dt float64, rep *targets.Report) (*popMap, error) {
+	pm := &popMap{Name: p.Name, Size: p.Size, Spiking: p.Spiking}
+	dtc := dt / prof.Speedup
+	switch p.Model {
+	case ir.TLIF, ir.TLI:
+		pm.Kind = kindLIF
+	case ir.TCubaLIF, ir.TCubaLI:
+		pm.Kind = kindCuba
+	case ir.TAHPLIF:
+		pm.Kind = kindAdEx
+	default:
+		why := "the analog neurons are LIF or AdEx circuits with current-based synapses"
+		switch p.Model {
+		case ir.TIF, ir.TI:
+			why = "it has no leak; the analog membrane always leaks (τ_mem at most " + fmtTime(prof.TauMem.Max) + " chip time)"
+		case ir.TAdaptiveLIF:
+			why = "the circuits adapt through a current (use snnc.AHPLIF), not through the threshold"
+		}
+		return nil, fmt.Errorf("%w: population %s: model %s is not supported by the analog target: %s",
+			targets.ErrUnsupported, p.Name, p.Model, why)
+	}
+	if p.Spiking {
+		if p.Reset.Mode != "to_value" {
+			return nil, fmt.Errorf("%w: population %s: reset mode %q is not supported: the analog neuron resets to a potential (use to_value)",
+				targets.ErrUnsupported, p.Name, p.Reset.Mode)
+		}
+		if p.Reset.Timing == "next_step" {
+			rep.Warnf("population %s: reset timing next_step is approximated: the analog neuron resets when it crosses the threshold", p.Name)
+		}
+	}
+	n := p.Size
+	get := func(k string) ([]float64, error) {
+		v := p.Params[k]
+		if len(v) != n {
+			return nil, fmt.Errorf("%w: population %s: parameter %s has %d values, want %d (was the netlist discretized?)",
+				targets.ErrUnsupported, p.Name, k, len(v), n)
+		}
+		return v, nil
+	}
+	opt := func(k string, def float64) []float64 {
+		if v := p.Params[k]; len(v) == n {
+			return v
+		}
+		out := make([]float64, n)
+		for i := range out {
+			out[i] = def
+		}
+		return out
+	}
+	beta, err := get("beta")
+	if err != nil {
+		return nil, err
+	}
+	bleak, err := get("b_leak")
+	if err != nil {
+		return nil, err
+	}
+	bin, err := get("b_in")
+	if err != nil {
+		return nil, err
+	}
+	syn := pm.Kind != kindLIF
+	var alpha, ain []float64
+	if syn {
+		if alpha, err = get("alpha"); err != nil {
+			return nil, err
+		}
+		if ain, err = get("a_in"); err != nil {
+			return nil, err
+		}
+	}
+	vth := opt("v_threshold", 1)
+	vreset := opt("v_reset", 0)
+	v0 := opt("v0", 0)
+	bias := opt("bias", 0)
+	// model-unit continuous parameters equivalent to the discrete coefficients
+	leakM, rEff, winEff := make([]float64, n), make([]float64, n), make([]float64, n)
+	pm.TauMem = make([]float64, n)
+	if syn {
+		pm.TauSyn = make([]float64, n)
+	}
+	for i := 0; i < n; i++ {
+		if !(beta[i] > 0 && beta[i] < 1) {
+			return nil, fmt.Errorf("%w: population %s: neuron %d has membrane decay beta = %g per step; the analog membrane needs 0 < beta < 1",
+				targets.ErrUnsupported, p.Name, i, beta[i])
+		}
+		pm.TauMem[i] = chipTau(beta[i], dtc)
+		leakM[i] = bleak[i] / (1 - beta[i])
+		rEff[i] = bin[i] / (1 - beta[i])
+		winEff[i] = 1
+		if syn {
+			if !(alpha[i] > 0 && alpha[i] < 1) {
+				return nil, fmt.Errorf("%w: population %s: neuron %d has synaptic decay alpha = %g per step; the analog synapse needs 0 < alpha < 1",
+					targets.ErrUnsupported, p.Name, i, alpha[i])
+			}
+			pm.TauSyn[i] = chipTau(alpha[i], dtc)
+			winEff[i] = ain[i] / (1 - alpha[i])
+		}
+	}
+	if err := checkRange(p.Name, "tau_mem", pm.TauMem, prof.TauMem, prof.Speedup); err != nil {
+		return nil, err
+	}
+	if syn {
+		if err := checkRange(p.Name, "tau_syn", pm.TauSyn, prof.TauSyn, prof.Speedup); err != nil {
+			return nil, err
+		}
+	}
+	// potential map: v_reset → VReset, v_threshold → VThreshold (largest span)
+	span := 0.0
+	minReset := math.Inf(1)
+	for i := 0; i < n; i++ {
+		span = math.Max(span, vth[i]-vreset[i])
+		minReset = math.Min(minReset, vreset[i])
+	}
+	if !p.Spiking {
+		span, minReset = 1, 0 // graded: 1 model unit spans reset..threshold
+		for i := 0; i < n; i++ {
+			minReset = math.Min(minReset, leakM[i])
+		}
+	}
+	if !(span > 0) {
+		return nil, fmt.Errorf("%w: population %s: v_threshold must exceed v_reset (largest difference %g)", targets.ErrUnsupported, p.Name, span)
+	}
+	pm.Scale = (prof.VThreshold - prof.VReset) / span
+	pm.Offset = prof.VReset - pm.Scale*minReset
+	chipV := func(v float64) float64 { return pm.Offset + pm.Scale*v }
+	pm.Leak, pm.Reset, pm.V0, pm.InScale = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	if p.Spiking {
+		pm.Threshold = make([]float64, n)
+	}
+	for i := 0; i < n; i++ {
+		pm.Leak[i] = chipV(leakM[i])
+		pm.Reset[i] = chipV(vreset[i])
+		pm.V0[i] = chipV(v0[i])
+		pm.InScale[i] = pm.Scale * rEff[i] * winEff[i]
+		if p.Spiking {
+			pm.Threshold[i] = chipV(vth[i])
+		}
+	}
+	for _, c := range []struct {
+		name string
+		v    []float64
+	}{{"v_leak", pm.Leak}, {"v_reset", pm.Reset}, {"v_threshold", pm.Threshold}} {
+		for i, x := range c.v {
+			if x < prof.ReadoutMin || x > prof.ReadoutMax {
+				return nil, fmt.Errorf("%w: population %s: neuron %d: %s maps to %.1f readout units, outside the reliable range %g..%g (reset→%g, threshold→%g)",
+					targets.ErrUnsupported, p.Name, i, c.name, x, prof.ReadoutMin, prof.ReadoutMax, prof.VReset, prof.VThreshold)
+			}
+		}
+	}
+	// constant drive (Affine bias) through the 10-bit offset-current DAC
+	maxB := 0.0
+	for i := 0; i < n; i++ {
+		maxB = math.Max(maxB, math.Abs(bias[i]*pm.InScale[i]))
+	}
+	if maxB > 0 {
+		lsb := maxB / float64(prof.dacMid()-1)
+		pm.Bias = make([]float64, n)
+		for i := 0; i < n; i++ {
+			pm.Bias[i] = math.Round(bias[i]*pm.InScale[i]/lsb) * lsb
+		}
+	}
+	if pm.Kind == kindAdEx {
+		rho, err := get("rho")
+		if err != nil {
+			return nil, err
+		}
+		wahp := opt("w_ahp", 0)
+		aad := opt("a_adapt", 0)
+		pm.TauW, pm.BJump = make([]float64, n), make([]float64, n)
+		for i := 0; i < n; i++ {
+			if !(rho[i] > 0 && rho[i] < 1) {
+				return nil, fmt.Errorf("%w: population %s: neuron %d: adaptation decay rho = %g, need 0 < rho < 1", targets.ErrUnsupported, p.Name, i, rho[i])
+			}
+			pm.TauW[i] = chipTau(rho[i], dtc)
+			// ref: c ← ρ·c + a_adapt·w_ahp·z, subtracted from the current: the circuit's
+			// adaptation current jumps by Scale·r·a_adapt·w_ahp per spike.
+			pm.BJump[i] = pm.Scale * rEff[i] * aad[i] * wahp[i]
+		}
+		if err := checkRange(p.Name, "tau_ahp", pm.TauW, prof.TauAdapt, prof.Speedup); err != nil {
+			return nil, err
+		}
+	}
+	pm.Refractory = p.Reset.RefractorySteps
+	if r := float64(pm.Refractory) * dtc; r > prof.Refractory.Max {
+		return nil, fmt.Errorf("%w: population %s: refractory %d steps = %s chip time, the %s refractory counter reaches %s",
+			targets.ErrUnsupported, p.Name, pm.Refractory, fmtTime(r), prof.Name, fmtTime(prof.Refractory.Max))
+	}
+	if prof.SharedParams {
+		for _, c := range [][]float64{pm.TauMem, pm.TauSyn, pm.Leak, pm.Reset, pm.Threshold, pm.InScale} {
+			for i := 1; i < len(c); i++ {
+				if math.Abs(c[i]-c[0]) > 1e-9*math.Abs(c[0]) {
+					return nil, fmt.Errorf("%w: population %s: neuron %d's parameters differ from neuron 0's; %s sets them per core",
+						targets.ErrUnsupported, p.Name, i, prof.Name)
+				}
+			}
+		}
+	}
+	return pm, nil
+}
+
+func checkRange(pop, name string, v []float64, r Range, speedup float64) error {
+	for i, x := range v {
+		if x < r.Min*(1-1e-9) || x > r.Max*(1+1e-9) {
+			return fmt.Errorf("%w: population %s: neuron %d: %s = %s model time = %s chip time, the circuit's range is %s..%s (model %s..%s)",
+				targets.ErrUnsupported, pop, i, name, fmtTime(x*speedup), fmtTime(x), fmtTime(r.Min), fmtTime(r.Max),
+				fmtTime(r.Min*speedup), fmtTime(r.Max*speedup))
+		}
+	}
+	return nil
+}
+
+func fmtTime(s float64) string {
+	switch a := math.Abs(s); {
+	case a == 0:
+		return "0 s"
+	case a < 1e-6:
+		return fmt.Sprintf("%.3g ns", s*1e9)
+	case a < 1e-3:
+		return fmt.Sprintf("%.3g µs", s*1e6)
+	case a < 1:
+		return fmt.Sprintf("%.3g ms", s*1e3)
+	}
+	return fmt.Sprintf("%.3g s", s)
+}
+
+// region is the region (quadrant or core) of physical column col.
+func (prof *Profile) region(col int) int { return col / prof.RegionSize }
+
+func (prof *Profile) block(col int) int { return col / prof.BlockSize }
+
+// mapProjections picks each projection's weight gain and checks synapse rows.
+func (im *image) mapProjections() error {
+	prof, nl := im.prof, im.nl
+	qmax := prof.weightMax()
+	nReg := prof.Neurons / prof.RegionSize
+	regMax := make([]float64, nReg) // per-core gain profiles: largest |w| into each region
+	type rowKey struct {
+		proj, pre, sign int
+	}
+	rowsPerBlock := map[int]map[rowKey]bool{}
+	fanIn := map[[2]int]int{} // (pop index, post) → synapses (per-neuron fan-in profiles)
+	popIdx := map[string]int{}
+	for k, p := range nl.Populations {
+		popIdx[p.Name] = k
+	}
+	for pi, pr := range nl.Projections {
+		pmi, ok := popIdx[pr.Post]
+		if !ok {
+			return fmt.Errorf("%w: projection %s targets %q, which is not a population", targets.ErrUnsupported, pr.Name, pr.Post)
+		}
+		pm := &im.pay.Pops[pmi]
+		if src := nl.Population(pr.Pre); src != nil && !src.Spiking {
+			return fmt.Errorf("%w: projection %s: its source %s is not spiking; the analog chip routes spikes only",
+				targets.ErrUnsupported, pr.Name, pr.Pre)
+		} else if src == nil && nl.Input(pr.Pre) == nil {
+			return fmt.Errorf("%w: projection %s: source %q is neither an input nor a population", targets.ErrUnsupported, pr.Name, pr.Pre)
+		}
+		if pr.Latency == 0 {
+			im.rep.Warnf("projection %s has zero edge latency; the chip delivers it one step later (one step per layer), biases integrate during that step", pr.Name)
+		}
+		hasPos, hasNeg := false, false
+		maxW := 0.0
+		for _, w := range pr.W {
+			hasPos = hasPos || w > 0
+			hasNeg = hasNeg || w < 0
+			maxW = math.Max(maxW, math.Abs(w))
+		}
+		pj := projMap{Name: pr.Name, Gain: make([]float64, nReg)}
+		switch {
+		case hasPos && hasNeg:
+			pj.Sign = 0
+		case hasNeg:
+			pj.Sign = -1
+		default:
+			pj.Sign = 1
+		}
+		g := maxW / float64(qmax)
+		if g == 0 {
+			g = 1 / float64(qmax)
+		}
+		for r := range pj.Gain {
+			pj.Gain[r] = g
+		}
+		forEachSynapse(pr, func(s synapse) {
+			col := pm.First + s.post
+			if prof.GainPerCore {
+				regMax[prof.region(col)] = math.Max(regMax[prof.region(col)], math.Abs(pr.W[s.k]))
+			}
+			if prof.RowSign {
+				b := prof.block(col)
+				if rowsPerBlock[b] == nil {
+					rowsPerBlock[b] = map[rowKey]bool{}
+				}
+				if pj.Sign == 0 {
+					rowsPerBlock[b][rowKey{pi, s.pre, 1}] = true
+					rowsPerBlock[b][rowKey{pi, s.pre, -1}] = true
+				} else {
+					rowsPerBlock[b][rowKey{pi, s.pre, pj.Sign}] = true
+				}
+			} else {
+				fanIn[[2]int{pmi, s.post}]++
+			}
+		})
+		im.pay.Projs = append(im.pay.Projs, pj)
+	}
+	if prof.GainPerCore {
+		for k := range im.pay.Projs {
+			for r := range im.pay.Projs[k].Gain {
+				g := regMax[r] / float64(qmax)
+				if g == 0 {
+					g = 1 / float64(qmax)
+				}
+				im.pay.Projs[k].Gain[r] = g
+			}
+		}
+	}
+	if prof.RowSign {
+		blocks := make([]int, 0, len(rowsPerBlock))
+		for b := range rowsPerBlock {
+			blocks = append(blocks, b)
+		}
+		sort.Ints(blocks)
+		for _, b := range blocks {
+			if n := len(rowsPerBlock[b]); n > prof.Rows {
+				return fmt.Errorf("%w: populations %s (on neuron block %d of %d) need %d synapse rows, a %s block has %d (a row carries one source with one sign; signed projections use two rows per source)",
+					targets.ErrDoesNotFit, strings.Join(im.popsInBlock(b), ", "), b, prof.BlockSize, n, prof.Name, prof.Rows)
+			}
+		}
+	} else {
+		keys := make([][2]int, 0, len(fanIn))
+		for k := range fanIn {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			if keys[i][0] != keys[j][0] {
+				return keys[i][0] < keys[j][0]
+			}
+			return keys[i][1] < keys[j][1]
+		})
+		for _, k := range keys {
+			if n := fanIn[k]; n > prof.Rows {
+				return fmt.Errorf("%w: population %s: neuron %d has fan-in %d synapses, a %s neuron has %d",
+					targets.ErrDoesNotFit, nl.Populations[k[0]].Name, k[1], n, prof.Name, prof.Rows)
+			}
+		}
+	}
+	return nil
+}
+
+func (im *image) popsInBlock(b int) []string {
+	var out []string
+	lo, hi := b*im.prof.BlockSize, (b+1)*im.prof.BlockSize
+	for _, pm := range im.pay.Pops {
+		if pm.First < hi && pm.First+pm.Size > lo {
+			out = append(out, pm.Name)
+		}
+	}
+	return out
+}
+
+// fillReport writes the resource and quantization tables.
+func (im *image) fillReport(used int) {
+	prof, rep := im.prof, im.rep
+	rep.Set("profile", prof.Name)
+	rep.Set("neurons_used", used)
+	rep.Set("neurons_limit", prof.Neurons)
+	rep.Set("speedup", prof.Speedup)
+	rows := [][]string{}
+	for _, pm := range im.pay.Pops {
+		ts := "-"
+		if pm.TauSyn != nil {
+			ts = fmtTime(pm.TauSyn[0])
+		}
+		th := "-"
+		if pm.Threshold != nil {
+			th = fmt.Sprintf("%.1f", pm.Threshold[0])
+		}
+		rows = append(rows, []string{pm.Name, pm.Kind, fmt.Sprint(pm.Size), fmt.Sprintf("%d..%d", pm.First, pm.First+pm.Size-1),
+			fmtTime(pm.TauMem[0]), ts, fmt.Sprintf("%.1f", pm.Leak[0]), fmt.Sprintf("%.1f", pm.Reset[0]), th})
+	}
+	rep.Tables = append(rep.Tables, targets.Table{
+		Title:  fmt.Sprintf("analog %s: %d of %d neurons, %g× accelerated (dt %s model = %s chip)", prof.Name, used, prof.Neurons, prof.Speedup, fmtTime(im.pay.Dt), fmtTime(im.pay.DtChip)),
+		Header: []string{"population", "circuit", "neurons", "columns", "tau_mem", "tau_syn", "leak", "reset", "threshold"},
+		Rows:   rows,
+	})
+	qmax := prof.weightMax()
+	rows = nil
+	for k, pj := range im.pay.Projs {
+		pr := im.nl.Projections[k]
+		post := im.pop(pr.Post)
+		var se, sw float64
+		sat := 0
+		forEachSynapse(pr, func(s synapse) {
+			g := pj.Gain[prof.region(post.First+s.post)]
+			w := pr.W[s.k]
+			q := quantWeight(w, g, qmax)
+			if math.Abs(w/g) > float64(qmax)+0.5 {
+				sat++
+			}
+			e := float64(q)*g - w
+			se += e * e
+			sw += w * w
+		})
+		rel := 0.0
+		if sw > 0 {
+			rel = math.Sqrt(se / sw)
+		}
+		sign := map[int]string{0: "signed (2 rows/source)", 1: "excitatory", -1: "inhibitory"}[pj.Sign]
+		rows = append(rows, []string{pj.Name, pr.Pre + "→" + pr.Post, fmt.Sprintf("%.4g", pj.Gain[prof.region(post.First)]),
+			sign, fmt.Sprintf("%.2f%%", 100*rel), fmt.Sprint(sat)})
+	}
+	rep.Tables = append(rep.Tables, targets.Table{
+		Title:  fmt.Sprintf("weights: %d-bit magnitude, gain per %s", prof.WeightBits, map[bool]string{true: "core", false: "projection"}[prof.GainPerCore]),
+		Header: []string{"projection", "edge", "gain", "rows", "rms error", "saturated"},
+		Rows:   rows,
+	})
+}

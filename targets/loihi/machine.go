@@ -1,0 +1,580 @@
+package loihi
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/snnc/snnc/emulator"
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/quantize"
+)
+
+// machine is one emulated Loihi system running one image.
+type machine struct {
+	im       *image
+	hw       HW
+	mode     Mode
+	prof     Profile
+	cores    []*core
+	net      *emulator.Network
+	eng      *emulator.Engine
+	popCores [][]int // population → its cores, in neuron order
+	popL     []int   // neurons per core slice (all but the last slice)
+	w        [][]int64
+	steps    int // absolute steps run since Reset
+	chips    int
+	tiles    int
+}
+
+// sequentialBelow is the compartment count under which the engine steps cores on one
+// goroutine (a barrier per step costs more than it saves on small networks).
+const sequentialBelow = 2048
+
+func newMachine(im *image, hw HW, prof Profile) (*machine, error) {
+	pl := &im.pl
+	n := im.n
+	mode, err := parseMode(pl.Mode)
+	if err != nil {
+		return nil, err
+	}
+	m := &machine{im: im, hw: hw, mode: mode, prof: prof}
+	P := len(n.Populations)
+	m.popCores = make([][]int, P)
+	m.popL = make([]int, P)
+	m.cores = make([]*core, len(pl.Cores))
+	total := 0
+	for ci, cm := range pl.Cores {
+		if cm.Pop < 0 || cm.Pop >= P || cm.Count <= 0 || cm.Start < 0 || cm.Start+cm.Count > n.Populations[cm.Pop].Size {
+			return nil, errorf(ErrPayload, "core %d maps %+v outside its population", ci, cm)
+		}
+		if len(m.popCores[cm.Pop]) == 0 {
+			m.popL[cm.Pop] = cm.Count
+		}
+		m.popCores[cm.Pop] = append(m.popCores[cm.Pop], ci)
+		total += cm.Count
+	}
+	for pi, p := range n.Populations {
+		got := 0
+		for _, ci := range m.popCores[pi] {
+			got += pl.Cores[ci].Count
+		}
+		if got != p.Size {
+			return nil, errorf(ErrPayload, "population %s: cores hold %d of %d neurons", p.Name, got, p.Size)
+		}
+	}
+	m.chips = (len(pl.Cores) + hw.CoresPerChip - 1) / hw.CoresPerChip
+	tiles := map[int]bool{}
+	for ci := range pl.Cores {
+		tiles[ci/hw.CoresPerTile] = true
+	}
+	m.tiles = len(tiles)
+	// Weights as held by the chip (a copy SetWeights may change).
+	m.w = make([][]int64, len(pl.Projs))
+	for j := range pl.Projs {
+		m.w[j] = slices.Clone(pl.Projs[j].W)
+	}
+	// Lava: one accumulator group per distinct weight_exp into a population.
+	groupOf := make([]int, len(n.Projections)) // projection → group in its post's cores
+	popGroups := make([][]int, P)
+	popIdx := map[string]int{}
+	for i, p := range n.Populations {
+		popIdx[p.Name] = i
+	}
+	for j, pr := range n.Projections {
+		di := popIdx[pr.Post]
+		e := pl.Projs[j].Exp
+		if mode == Chip {
+			e = 0
+		}
+		g := slices.Index(popGroups[di], e)
+		if g < 0 {
+			g = len(popGroups[di])
+			popGroups[di] = append(popGroups[di], e)
+		}
+		groupOf[j] = g
+	}
+	for ci, cm := range pl.Cores {
+		qp := &pl.Pops[cm.Pop]
+		c := &core{mode: mode, n: cm.Count, prof: &m.prof}
+		c.cx = make([]Cx, cm.Count)
+		c.init = make([]State, cm.Count)
+		for i := 0; i < cm.Count; i++ {
+			j := cm.Start + i
+			c.cx[i] = NewCx(mode, qp.Du.at(j), qp.Dv.at(j), qp.Vth.at(j), qp.BiasMant.at(j), int(qp.BiasExp.at(j)),
+				int32(qp.Refract.at(j)), int(qp.NegVm.at(j)), int(qp.PosVm.at(j)))
+			c.init[i] = State{U: qp.U0.at(j), V: qp.V0.at(j)}
+		}
+		c.st = slices.Clone(c.init)
+		c.groupExp = popGroups[cm.Pop]
+		if len(c.groupExp) == 0 {
+			c.groupExp = []int{0}
+		}
+		c.stride = len(c.groupExp) * cm.Count
+		c.q = make([]int32, cm.Count)
+		c.out = make([]outCost, cm.Count)
+		m.cores[ci] = c
+	}
+	if err := m.wire(groupOf, popIdx); err != nil {
+		return nil, err
+	}
+	m.net.Sequential = total < sequentialBelow
+	m.eng, err = emulator.NewEngine(m.net)
+	return m, err
+}
+
+func (m *machine) coreOf(pi, neuron int) (ci, local int) {
+	s := neuron / m.popL[pi]
+	return m.popCores[pi][s], neuron - s*m.popL[pi]
+}
+
+// wire builds the synapse tables, routes, input routes and output map.
+func (m *machine) wire(groupOf []int, popIdx map[string]int) error {
+	n := m.im.n
+	pl := &m.im.pl
+	syns := m.im.syns
+	P := len(n.Populations)
+	inIdx := map[string]int{}
+	for i, p := range n.Inputs {
+		inIdx[p.Name] = i
+	}
+	nsrc := P + len(n.Inputs)
+	srcSize := make([]int, nsrc)
+	outs := make([][]int, nsrc)
+	for i, p := range n.Populations {
+		srcSize[i] = p.Size
+	}
+	for i, p := range n.Inputs {
+		srcSize[P+i] = p.Size
+	}
+	for j, pr := range n.Projections {
+		s, ok := popIdx[pr.Pre]
+		if !ok {
+			s = P + inIdx[pr.Pre]
+		}
+		outs[s] = append(outs[s], j)
+	}
+	// synapse ids grouped by presynaptic neuron
+	byPre := make([]csrIn, len(n.Projections))
+	for j, pr := range n.Projections {
+		s := syns[j]
+		start := make([]int32, pr.PreSize+1)
+		for _, p := range s.Pre {
+			start[p+1]++
+		}
+		for i := 1; i <= pr.PreSize; i++ {
+			start[i] += start[i-1]
+		}
+		idx := make([]int32, len(s.Pre))
+		fill := slices.Clone(start[:pr.PreSize])
+		for k, p := range s.Pre {
+			idx[fill[p]] = int32(k)
+			fill[p]++
+		}
+		byPre[j] = csrIn{start: start, post: idx}
+	}
+	nc := len(m.cores)
+	axCnt := make([][]int32, nc)
+	stamp := make([]int64, nc)
+	axOf := make([]int32, nc)
+	for i := range stamp {
+		stamp[i] = -1
+	}
+	synAxon := make([][]int32, len(n.Projections))
+	for j := range synAxon {
+		synAxon[j] = make([]int32, len(syns[j].Pre))
+	}
+	routes := make([][][]emulator.Target, nc)
+	for ci, c := range m.cores {
+		routes[ci] = make([][]emulator.Target, c.n)
+	}
+	inRoutes := make([]emulator.InputRoute, len(n.Inputs))
+	for i, p := range n.Inputs {
+		inRoutes[i] = emulator.InputRoute{Name: p.Name, Shape: p.Shape, Routes: make([][]emulator.Target, p.Size)}
+	}
+	for s := 0; s < nsrc; s++ {
+		for pre := 0; pre < srcSize[s]; pre++ {
+			key := int64(s)<<32 | int64(pre)
+			var rt []emulator.Target
+			for _, j := range outs[s] {
+				di := popIdx[n.Projections[j].Post]
+				b := byPre[j]
+				for _, k := range b.post[b.start[pre]:b.start[pre+1]] {
+					ci, _ := m.coreOf(di, int(syns[j].Post[k]))
+					if stamp[ci] != key {
+						stamp[ci] = key
+						axOf[ci] = int32(len(axCnt[ci]))
+						axCnt[ci] = append(axCnt[ci], 0)
+						rt = append(rt, emulator.Target{Core: int32(ci), Axon: axOf[ci]})
+					}
+					synAxon[j][k] = axOf[ci]
+					axCnt[ci][axOf[ci]]++
+				}
+			}
+			if s < P {
+				ci, local := m.coreOf(s, pre)
+				routes[ci][local] = rt
+				m.cores[ci].out[local] = m.outCost(ci, rt)
+			} else {
+				inRoutes[s-P].Routes[pre] = rt
+			}
+		}
+	}
+	fill := make([][]int32, nc)
+	for ci, c := range m.cores {
+		st := make([]int32, len(axCnt[ci])+1)
+		for a, k := range axCnt[ci] {
+			st[a+1] = st[a] + k
+		}
+		c.axStart = st
+		ns := st[len(st)-1]
+		c.synTgt, c.synW = make([]int32, ns), make([]int32, ns)
+		c.synProj, c.synWidx = make([]int32, ns), make([]int32, ns)
+		fill[ci] = slices.Clone(st[:len(st)-1])
+	}
+	maxD := make([]int, nc)
+	for j, pr := range n.Projections {
+		di := popIdx[pr.Post]
+		s := syns[j]
+		q := pl.Projs[j]
+		for k := range s.Pre {
+			ci, local := m.coreOf(di, int(s.Post[k]))
+			c := m.cores[ci]
+			pos := fill[ci][synAxon[j][k]]
+			fill[ci][synAxon[j][k]]++
+			c.synTgt[pos] = int32(groupOf[j]*c.n + local)
+			c.synW[pos] = m.encode(m.w[j][s.Widx[k]], q.Exp)
+			c.synProj[pos], c.synWidx[pos] = int32(j), s.Widx[k]
+			if d := int(s.Delay[k]); d > 0 {
+				if c.synDly == nil {
+					c.synDly = make([]uint8, len(c.synTgt))
+				}
+				c.synDly[pos] = uint8(d)
+				maxD[ci] = max(maxD[ci], d)
+			}
+		}
+	}
+	for ci, c := range m.cores {
+		c.nslot = maxD[ci] + 1
+		c.acc = make([]int32, c.nslot*c.stride)
+	}
+	outputs := make([]emulator.OutputStream, len(n.Outputs))
+	outMap := make([][]emulator.OutRef, nc)
+	for ci, c := range m.cores {
+		outMap[ci] = make([]emulator.OutRef, c.n)
+		for i := range outMap[ci] {
+			outMap[ci][i].Stream = -1
+		}
+	}
+	for o, port := range n.Outputs {
+		pi, ok := popIdx[port.Source]
+		if !ok {
+			return errorf(ErrParam, "output %s reads %q, which is not a population", port.Name, port.Source)
+		}
+		if port.Kind != "" && port.Kind != "spikes" {
+			return errorf(ErrModel, "output %s: graded (%s) outputs are not supported on loihi", port.Name, port.Kind)
+		}
+		outputs[o] = emulator.OutputStream{Name: port.Name, Shape: port.Shape}
+		for i := 0; i < n.Populations[pi].Size; i++ {
+			ci, local := m.coreOf(pi, i)
+			if outMap[ci][local].Stream < 0 {
+				outMap[ci][local] = emulator.OutRef{Stream: int32(o), Index: int32(i)}
+			}
+		}
+	}
+	m.net = &emulator.Network{Routes: routes, Inputs: inRoutes, Outputs: outputs, OutMap: outMap, Dt: n.Semantics.Dt}
+	m.net.Cores = make([]emulator.Core, nc)
+	for ci, c := range m.cores {
+		m.net.Cores[ci] = c
+	}
+	return nil
+}
+
+// encode is the synapse word value: chip mode stores the scaled per-synapse
+// contribution shexp(w, e) << 6 (spec §3 chip), lava mode the raw weight.
+func (m *machine) encode(w int64, e int) int32 {
+	if m.mode == Chip {
+		return int32(SynChip(w, e))
+	}
+	return int32(w)
+}
+
+// place returns a core's global mesh position: chips side by side along E-W, 8×4
+// tiles of 4 cores each per chip (spec §9).
+func (m *machine) place(ci int) (tile, x, y int) {
+	h := m.hw
+	chip := ci / h.CoresPerChip
+	t := (ci % h.CoresPerChip) / h.CoresPerTile
+	return ci / h.CoresPerTile, chip*h.MeshW + t%h.MeshW, t / h.MeshW
+}
+
+func (m *machine) outCost(src int, rt []emulator.Target) outCost {
+	var o outCost
+	st, sx, sy := m.place(src)
+	for _, r := range rt {
+		dt, dx, dy := m.place(int(r.Core))
+		o.msgs++
+		var path float64
+		if dt == st {
+			o.inTile++
+			path = m.prof.InTileS
+		} else {
+			ew, ns := abs(dx-sx), abs(dy-sy)
+			o.ew += int32(ew)
+			o.ns += int32(ns)
+			path = float64(ew)*m.prof.HopEWS + float64(ns)*m.prof.HopNSS
+		}
+		o.pathS = max(o.pathS, float32(path))
+	}
+	return o
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// Run implements targets.Machine.
+func (m *machine) Run(ctx context.Context, in *emulator.Stimulus, steps int, probes []string) (*emulator.Trace, error) {
+	if steps < 0 {
+		return nil, errorf(ErrInput, "steps %d < 0", steps)
+	}
+	if in != nil {
+		for name, s := range in.Streams {
+			if s.Values != nil {
+				return nil, errorf(ErrInput, "stream %q carries graded values; loihi inputs are spikes", name)
+			}
+		}
+	}
+	eps, err := m.probes(probes)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range m.cores {
+		c.t0 = m.steps
+		c.resetCounters()
+	}
+	tr, err := m.eng.Run(ctx, in, steps, eps)
+	if err != nil {
+		return nil, err
+	}
+	m.steps += steps
+	cnt := m.counters(steps)
+	tr.Stats = cnt.Stats()
+	return tr, nil
+}
+
+// Reset implements targets.Machine.
+func (m *machine) Reset() {
+	m.eng.Reset()
+	m.steps = 0
+}
+
+func (m *machine) probes(names []string) ([]emulator.Probe, error) {
+	n := m.im.n
+	var out []emulator.Probe
+	for _, name := range names {
+		dot := strings.LastIndexByte(name, '.')
+		if dot <= 0 {
+			return nil, errorf(ErrProbe, "%q: want NODE.VAR", name)
+		}
+		node, v := name[:dot], name[dot+1:]
+		pi := -1
+		for i, p := range n.Populations {
+			if p.Name == node {
+				pi = i
+			}
+		}
+		if pi < 0 {
+			return nil, fmt.Errorf("%w: %q: no population %q", emulator.ErrProbe, name, node)
+		}
+		var read func(c *core, i int) float64
+		switch v {
+		case "u":
+			read = func(c *core, i int) float64 { return float64(c.st[i].U) }
+		case "v":
+			read = func(c *core, i int) float64 { return float64(c.st[i].V) }
+		case "q":
+			if m.mode != Chip {
+				return nil, fmt.Errorf("%w: %q: q is probed in chip mode only", emulator.ErrProbe, name)
+			}
+			read = func(c *core, i int) float64 { return float64(c.q[i]) }
+		case "spikes":
+			read = nil
+		default:
+			return nil, fmt.Errorf("%w: %q: variables are u, v, q, spikes", emulator.ErrProbe, name)
+		}
+		cores := m.popCores[pi]
+		pcores := make([]*core, len(cores))
+		offs := make([]int, len(cores))
+		for k, ci := range cores {
+			pcores[k], offs[k] = m.cores[ci], m.im.pl.Cores[ci].Start
+		}
+		rd := read
+		out = append(out, emulator.Probe{Name: name, Shape: n.Populations[pi].Shape, DType: "i32", Read: func(row []float64) {
+			for k, c := range pcores {
+				if rd == nil {
+					for i := range c.n {
+						row[offs[k]+i] = 0
+					}
+					for _, i := range c.lastFired {
+						row[offs[k]+int(i)] = 1
+					}
+					continue
+				}
+				for i := 0; i < c.n; i++ {
+					row[offs[k]+i] = rd(c, i)
+				}
+			}
+		}})
+	}
+	return out, nil
+}
+
+// counters combines the cores' counts into the run's statistics (spec §9).
+func (m *machine) counters(steps int) *emulator.Counters {
+	p := m.prof
+	var c emulator.Counters
+	var active, inactive, msgs, inTile, ew, ns int64
+	dyn := 0.0
+	for _, k := range m.cores {
+		c.SynapticEvents += k.synops
+		c.Spikes += k.spikes
+		active += k.active
+		inactive += k.inactive
+		msgs += k.msgs
+		inTile += k.inTile
+		ew += k.hopsEW
+		ns += k.hopsNS
+		dyn += k.energyJ
+	}
+	c.NeuronUpdates = active + inactive
+	barrier := m.barrier()
+	t := 0.0
+	for s := 0; s < steps; s++ {
+		tc, tp := 0.0, 0.0
+		for _, k := range m.cores {
+			tc, tp = max(tc, k.stepTime[s]), max(tp, k.stepPath[s])
+		}
+		t += tc + tp + barrier
+	}
+	static := p.StaticWPerChip * float64(max(m.chips, 1)) * t
+	c.TimeS = t
+	c.EnergyJ = dyn + static
+	c.Cycles = int64(steps) // Loihi is asynchronous: one cycle = one algorithmic step
+	c.Extra = map[string]float64{
+		"loihi.active_updates":   float64(active),
+		"loihi.inactive_updates": float64(inactive),
+		"loihi.spike_messages":   float64(msgs),
+		"loihi.spikes_in_tile":   float64(inTile),
+		"loihi.tile_hops_ew":     float64(ew),
+		"loihi.tile_hops_ns":     float64(ns),
+		"loihi.energy_dynamic_j": dyn,
+		"loihi.energy_static_j":  static,
+		"loihi.barrier_s":        barrier * float64(steps),
+		"loihi.cores":            float64(len(m.cores)),
+		"loihi.chips":            float64(m.chips),
+		"loihi.tiles":            float64(m.tiles),
+	}
+	if steps > 0 {
+		c.Extra["loihi.time_per_step_s"] = t / float64(steps)
+		c.Extra["loihi.energy_per_step_j"] = c.EnergyJ / float64(steps)
+		c.Extra["loihi.synaptic_events_per_step"] = float64(c.SynapticEvents) / float64(steps)
+	}
+	return &c
+}
+
+// barrier is the per-step barrier time: 113 ns (1 tile) … 465 ns (32 tiles), linear in
+// the tiles spanned (Davies 2018 Table 2); multi-chip systems use the measured
+// 14.3 µs (Frady 2020).
+func (m *machine) barrier() float64 {
+	p := m.prof
+	if m.chips > 1 {
+		return p.BarrierMultiChipS
+	}
+	tiles := max(m.tiles, 1)
+	maxT := m.hw.MeshW * m.hw.MeshH
+	return p.BarrierMinS + (p.BarrierMaxS-p.BarrierMinS)*float64(tiles-1)/float64(maxT-1)
+}
+
+// Projections implements targets.Machine.
+func (m *machine) Projections() []string {
+	var out []string
+	for _, p := range m.im.n.Projections {
+		out = append(out, p.Name)
+	}
+	return out
+}
+
+func (m *machine) proj(name string) (int, error) {
+	for j, p := range m.im.n.Projections {
+		if p.Name == name {
+			return j, nil
+		}
+	}
+	return 0, fmt.Errorf("loihi: projection %q: %w", name, errNoProj)
+}
+
+// Weights implements targets.Machine: the legalized weights in model units
+// (w8 / scale for quantized float models, the 8-bit-domain integers for native ones).
+func (m *machine) Weights(name string) ([]float64, error) {
+	j, err := m.proj(name)
+	if err != nil {
+		return nil, err
+	}
+	q := m.im.pl.Projs[j]
+	out := make([]float64, len(m.w[j]))
+	for k, w := range m.w[j] {
+		if q.Scale != 0 {
+			out[k] = float64(w) / q.Scale
+		} else {
+			out[k] = float64(w)
+		}
+	}
+	return out, nil
+}
+
+// SetWeights implements targets.Machine: re-quantizes with the projection's compiled
+// scale and exponent and rewrites every synapse. Entries that were 0 at compile time are
+// not synapses and must stay 0.
+func (m *machine) SetWeights(name string, w []float64) error {
+	j, err := m.proj(name)
+	if err != nil {
+		return err
+	}
+	pr := m.im.n.Projections[j]
+	q := m.im.pl.Projs[j]
+	if len(w) != len(pr.W) {
+		return errorf(ErrParam, "projection %s: %d weights, want %d", name, len(w), len(pr.W))
+	}
+	for k, x := range w {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return errorf(ErrParam, "projection %s: weight[%d] = %g", name, k, x)
+		}
+		if pr.W[k] == 0 && x != 0 {
+			return errorf(ErrParam, "projection %s: weight[%d] was 0 at compile time (no synapse); recompile to add synapses", name, k)
+		}
+	}
+	sm, _ := quantize.ParseSignMode(q.Sign)
+	f := quantize.Format8{Domain: m.hw.WeightDomain, Bits: q.Bits, Sign: sm}
+	scale := q.Scale
+	if scale == 0 {
+		scale = 1
+	}
+	nw, _ := quantize.QuantizeWeights(w, scale, f, DefaultQuant.Rounding)
+	m.w[j] = nw
+	for _, c := range m.cores {
+		for pos, pj := range c.synProj {
+			if int(pj) == j {
+				c.synW[pos] = m.encode(nw[c.synWidx[pos]], q.Exp)
+			}
+		}
+	}
+	return nil
+}
+
+var _ = ir.Dense
