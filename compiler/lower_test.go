@@ -12,7 +12,9 @@ import (
 	"github.com/snnc/snnc/ir"
 )
 
-func nd(name, typ string, p map[string]*ir.Tensor) *ir.Node { return &ir.Node{Name: name, Type: typ, Params: p} }
+func nd(name, typ string, p map[string]*ir.Tensor) *ir.Node {
+	return &ir.Node{Name: name, Type: typ, Params: p}
+}
 
 func lif() map[string]*ir.Tensor {
 	return map[string]*ir.Tensor{"tau": ir.Scalar(0.01), "r": ir.Scalar(1), "v_leak": ir.Scalar(0),
