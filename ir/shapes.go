@@ -329,6 +329,12 @@ func inferShapes(g *Graph, prefix string, is *Issues) {
 				}
 			}
 			in, out, err := nodeShapes(n, pred)
+			if err == nil {
+				err = checkShape(in)
+			}
+			if err == nil {
+				err = checkShape(out)
+			}
 			if err != nil {
 				if !reported[n.Name] {
 					reported[n.Name] = true
@@ -459,6 +465,26 @@ func nodeShapes(n *Node, pred []int) (in, out []int, err error) {
 		return clone(s), clone(s), nil
 	}
 	return nil, nil, nil
+}
+
+// MaxShapeElements bounds the element count of any inferred shape, so that a hostile
+// file cannot make later passes allocate without limit.
+const MaxShapeElements = 1 << 24
+
+// checkShape rejects shapes with negative dims or more than MaxShapeElements elements
+// (checked dim by dim, so the product cannot overflow).
+func checkShape(s []int) error {
+	n := 1
+	for _, d := range s {
+		if d < 0 {
+			return fmt.Errorf("%w: shape %v has a negative dim", ErrShape, s)
+		}
+		if d > 0 && n > MaxShapeElements/d {
+			return fmt.Errorf("%w: shape %v exceeds %d elements", ErrShape, s, MaxShapeElements)
+		}
+		n *= d
+	}
+	return nil
 }
 
 // ResolveNode finds a node by name, following NIR's dotted addressing into nested graphs

@@ -6,37 +6,31 @@ import (
 	"testing"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/ir/snnjson"
 	"github.com/snnc/snnc/compiler"
 	"github.com/snnc/snnc/targets"
 	_ "github.com/snnc/snnc/targets/ref"
 	"github.com/snnc/snnc/train/data"
 )
 
-// buildRef compiles g for ref. model-format.md: with edge_latency zero only an edge that
-// closes a cycle carries the previous step's output; if the compiler marks an acyclic
-// projection with one-step latency, that is a compiler bug, which the test reports and
-// works around so that it still checks the trainer against ref.
+// buildRef compiles g for ref with compiler.Build. model-format.md: with edge_latency zero
+// only an edge that closes a cycle (rec*) carries the previous step's output.
 func buildRef(t *testing.T, g *ir.Graph) targets.Machine {
 	t.Helper()
-	nl, err := compiler.Lower(g, compiler.Options{Verify: true})
+	res, err := compiler.Build(g, "ref", compiler.Options{Verify: true}, targets.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, pr := range nl.Projections {
-		if pr.Latency != 0 && !strings.HasPrefix(pr.Name, "rec") {
-			t.Logf("compiler bug (edge_latency zero): projection %s %s→%s has latency %d; set to 0", pr.Name, pr.Pre, pr.Post, pr.Latency)
-			pr.Latency = 0
+	for _, pr := range res.Netlist.Projections {
+		want := 0
+		if strings.HasPrefix(pr.Name, "rec") {
+			want = 1
+		}
+		if pr.Latency != want {
+			t.Errorf("projection %s %s→%s: latency %d, want %d under edge_latency zero", pr.Name, pr.Pre, pr.Post, pr.Latency, want)
 		}
 	}
-	tg, err := targets.Lookup("ref")
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, _, err := tg.Compile(nl, targets.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mach, err := tg.Load(img, targets.Options{})
+	mach, err := res.Target.Load(res.Image, res.Options)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +84,19 @@ func TestExportRefReproducesPredictions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			mach := buildRef(t, g)
+			// Through the file format: encode, decode, compile.
+			b, err := snnjson.Encode(g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g2, err := snnjson.Decode(b, "")
+			if err != nil {
+				t.Fatalf("decode the exported model: %v", err)
+			}
+			if meta := ReadMeta(g2); meta == nil || meta.Steps != steps {
+				t.Errorf("training metadata lost in the file: %+v", meta)
+			}
+			mach := buildRef(t, g2)
 			got, err := EvaluateMachine(context.Background(), mach, sp.Test, tc.enc, steps, 9, cfg.Loss, 3, cfg.Dt, nil)
 			if err != nil {
 				t.Fatal(err)

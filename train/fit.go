@@ -24,6 +24,8 @@ type Options struct {
 	WeightDecay          float64
 	RegRate              float64 // λ of the spike-rate regularizer
 	Seed                 uint64  // shuffling and stochastic encoders
+	// Method is MethodBPTT (default when empty) or MethodOTTT.
+	Method string
 	Encoder              data.Encoder
 	// EvalSeed seeds stochastic encoders during evaluation (snnc eval uses the same).
 	EvalSeed uint64
@@ -53,6 +55,9 @@ func (o *Options) validate() error {
 		return fmt.Errorf("%w: learning rate %g must be > 0", ErrConfig, o.LR)
 	case o.Encoder == nil:
 		return fmt.Errorf("%w: no encoder", ErrConfig)
+	}
+	if o.Method != "" && o.Method != MethodBPTT && o.Method != MethodOTTT {
+		return fmt.Errorf("%w: method %q (want bptt or ottt)", ErrConfig, o.Method)
 	}
 	return ValidateSchedule(o.Schedule)
 }
@@ -96,6 +101,12 @@ func Fit(ctx context.Context, m *Model, tr, val *data.Dataset, opt Options) ([]E
 	if err := m.checkData(tr, opt.Encoder); err != nil {
 		return nil, err
 	}
+	ottt := opt.Method == MethodOTTT
+	if ottt {
+		if err := m.checkOTTT(); err != nil {
+			return nil, err
+		}
+	}
 	nb := (tr.Len() + opt.Batch - 1) / opt.Batch
 	adam := NewAdam(opt.LR)
 	adam.WeightDecay, adam.Schedule, adam.Total = opt.WeightDecay, opt.Schedule, opt.Epochs*nb
@@ -107,10 +118,18 @@ func Fit(ctx context.Context, m *Model, tr, val *data.Dataset, opt Options) ([]E
 	total := m.NewGrads()
 	workers := min(runtime.GOMAXPROCS(0), maxShards)
 	works := make([]*Work, workers)
+	onl := make([]*OnlineWork, workers)
 	bufs := make([][]float64, workers)
-	inN := m.Layers[0].In * opt.Steps
+	inN := m.Layers[0].In // a static input needs one row; others the whole encoded sample
+	if !opt.Encoder.Static() {
+		inN *= opt.Steps
+	}
 	for i := range works {
-		works[i] = m.NewWork(opt.Steps)
+		if ottt {
+			onl[i] = m.NewOnlineWork()
+		} else {
+			works[i] = m.NewWork(opt.Steps)
+		}
 		bufs[i] = make([]float64, inN)
 	}
 	order := make([]int, tr.Len())
@@ -144,7 +163,7 @@ func Fit(ctx context.Context, m *Model, tr, val *data.Dataset, opt Options) ([]E
 			close(next)
 			for wi := 0; wi < min(workers, ns); wi++ {
 				wg.Add(1)
-				go func(w *Work, buf []float64) {
+				go func(w *Work, ow *OnlineWork, buf []float64) {
 					defer wg.Done()
 					for s := range next {
 						sr := &shards[s]
@@ -152,6 +171,14 @@ func Fit(ctx context.Context, m *Model, tr, val *data.Dataset, opt Options) ([]E
 						sr.loss, sr.correct = 0, 0
 						for _, i := range idx[s*ShardSize : min((s+1)*ShardSize, len(idx))] {
 							in := encode(buf, opt.Encoder, tr, i, opt.Steps, encSeed)
+							if ow != nil {
+								l, logits := ow.Sample(&in, opt.Steps, tr.Y[i], scale, sr.g)
+								sr.loss += l
+								if Argmax(logits) == tr.Y[i] {
+									sr.correct++
+								}
+								continue
+							}
 							logits := w.Forward(&in, nil)
 							if Argmax(logits) == tr.Y[i] {
 								sr.correct++
@@ -160,7 +187,7 @@ func Fit(ctx context.Context, m *Model, tr, val *data.Dataset, opt Options) ([]E
 							w.Backward(&in, tr.Y[i], opt.RegRate, scale, sr.g)
 						}
 					}
-				}(works[wi], bufs[wi])
+				}(works[wi], onl[wi], bufs[wi])
 			}
 			wg.Wait()
 			total.Zero()

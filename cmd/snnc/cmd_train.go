@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -14,7 +15,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/snnc/snnc/compiler"
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/ir/snnjson"
 	"github.com/snnc/snnc/targets"
@@ -61,7 +61,7 @@ reproduces the trainer's predictions exactly (see docs/training.md).
 
 Per-data-set defaults (each flag overrides):
   yinyang        4-120-3,    current, T 20, 30 epochs, batch 32,  lr 0.01
-  randman        20-128-10,  latency, T 50, 30 epochs, batch 64,  lr 0.005
+  randman        20-128-10,  latency, T 50, 10 epochs, batch 64,  lr 0.005
   mnist          784-256-10, current, T 10, 15 epochs, batch 128, lr 0.002
   fashion-mnist  784-256-10, current, T 10, 20 epochs, batch 128, lr 0.002`,
 		Example: `  snnc train --dataset yinyang -o yy.json
@@ -89,7 +89,7 @@ Per-data-set defaults (each flag overrides):
 	fl.BoolVar(&f.recurrent, "recurrent", false, "recurrent hidden layers")
 	fl.StringVar(&f.init, "init", "", "initialization: fluct (fluctuation-driven) or kaiming")
 	fl.BoolVar(&f.dale, "dale", false, "fluct init with Dale's law (fixed sign per presynaptic neuron)")
-	fl.StringVar(&f.method, "method", "bptt", "training method: bptt")
+	fl.StringVar(&f.method, "method", "bptt", "training method: bptt, or ottt (online through time: memory independent of T; leaky readout, loss sum)")
 	fl.IntVar(&f.trainN, "train-samples", 0, "use only the first K training samples")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the data set, initialization, shuffling and encoders")
 	fl.StringVarP(&f.out, "output", "o", "", "model file (snn-json; - for stdout)")
@@ -105,8 +105,8 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 	if f.out == "" {
 		return usagef("-o MODEL.json is required")
 	}
-	if f.method != "bptt" {
-		return usagef("--method %q: only bptt is implemented", f.method)
+	if f.method != train.MethodBPTT && f.method != train.MethodOTTT {
+		return usagef("--method %q: want bptt or ottt", f.method)
 	}
 	p, err := train.PresetFor(f.dataset)
 	if err != nil {
@@ -189,7 +189,7 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 	bar := newBar(stderr, f.epochs*nb, "train")
 	start := time.Now()
 	opt := train.Options{Epochs: f.epochs, Batch: f.batch, Steps: f.steps, LR: f.lr, Schedule: f.schedule,
-		WeightDecay: f.wd, RegRate: f.reg, Seed: f.seed, Encoder: enc, EvalSeed: f.seed,
+		WeightDecay: f.wd, RegRate: f.reg, Seed: f.seed, Encoder: enc, EvalSeed: f.seed, Method: f.method,
 		Log: func(s train.EpochStats) {
 			if bar != nil {
 				bar.Describe(fmt.Sprintf("epoch %d/%d loss %.4f acc %.4f", s.Epoch, f.epochs, s.Loss, s.TrainAcc))
@@ -319,7 +319,7 @@ func runEval(cmd *cobra.Command, f *evalFlags, path string) error {
 		meta   *train.ExportMeta
 		report *targets.Report
 	)
-	if head.Format == snnjson.Format || strings.EqualFold(strings.TrimPrefix(strings.ToLower(path[max(0, len(path)-4):]), ""), ".nir") {
+	if head.Format == snnjson.Format || strings.EqualFold(filepath.Ext(path), ".nir") {
 		res, _, g, err := f.cf.build(cmd, path)
 		if err != nil {
 			return err

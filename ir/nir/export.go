@@ -111,7 +111,7 @@ func shapeOf(t *ir.Tensor) []int {
 }
 
 func writeFile(g *ir.Graph, path string) (err error) {
-	fw, err := hdf5.CreateForWrite(path, hdf5.CreateTruncate)
+	fw, err := hdf5.CreateForWrite(path, hdf5.CreateTruncate, hdf5.WithSuperblockVersion(0))
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ var DefaultLimits = Limits{
 	MaxEdges:        1 << 18,
 	MaxDepth:        16,
 	MaxDims:         8,
-	MaxStructs:      1 << 20,
+	MaxStructs:      1 << 18,
 }
 
 func (l Limits) h5() h5.Limits {
@@ -46,6 +46,7 @@ type reader struct {
 	lim   Limits
 	total int // elements read so far
 	nodes int
+	links int               // links visited, bounded by MaxStructs
 	meta  map[string]string // snnc_* keys of /node/metadata
 }
 
@@ -61,6 +62,13 @@ func (r *reader) children(o obj) (map[string]obj, []string, error) {
 	var names []string
 	for _, l := range o.Links() {
 		p := strings.TrimSuffix(o.path, "/") + "/" + l.Name
+		r.links++
+		if r.links > r.lim.MaxStructs {
+			return nil, nil, fmt.Errorf("%s: %w: more than %d HDF5 links visited", p, ErrTooLarge, r.lim.MaxStructs)
+		}
+		if l.Addr == o.Addr {
+			return nil, nil, fmt.Errorf("%s: %w: group contains itself", p, ErrNotNIR)
+		}
 		c, err := r.f.Object(l.Addr)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w: %v", p, ErrNotNIR, err)

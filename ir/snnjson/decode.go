@@ -676,8 +676,19 @@ func (d *decoder) compartments(path string, ms []member, n *ir.Node) {
 		}
 		comp := ir.Compartment{Params: map[string]*ir.Tensor{}, Join: "add", Parent: -1}
 		for _, m := range cms {
-			if m.key == "type" {
+			switch m.key {
+			case "type":
 				comp.Type = d.enum(child(cp, "type"), m.val, ir.CompartmentTypes)
+				continue
+			case "join": // per-compartment form; a top-level "join" list overrides it
+				comp.Join = d.enum(child(cp, "join"), m.val, ir.JoinOps)
+				continue
+			case "parent":
+				if v, err := asInt(m.val); err != nil {
+					d.add(child(cp, "parent"), err, "")
+				} else {
+					comp.Parent = v
+				}
 				continue
 			}
 			if t := d.decodeTensor(child(cp, m.key), m.val); t != nil {
@@ -722,7 +733,5 @@ func (d *decoder) compartments(path string, ms []member, n *ir.Node) {
 				n.Compartments[i].Parent = v
 			}
 		}
-	} else if k > 1 {
-		d.add(child(path, "parent"), ErrMissing, "%d compartments need a parent index each", k)
 	}
 }

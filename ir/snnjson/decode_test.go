@@ -291,3 +291,32 @@ func TestReadFileSizeCapAndPath(t *testing.T) {
 		t.Error("missing file: no error")
 	}
 }
+
+func TestDecodeMultiCompartmentAndNested(t *testing.T) {
+	g, err := Decode([]byte(`{"format":"snn-json","format_version":"1.0.0","requires":["snnc.MultiCompartment"],"time":{"dt":0.001},
+	"graph":{"type":"NIRGraph","nodes":{
+	  "in":{"type":"Input","shape":[2]},
+	  "fc":{"type":"Linear","weight":[[1,0],[0,1]]},
+	  "mc":{"type":"snnc.MultiCompartment","compartments":[
+	     {"type":"LIF","tau":0.01,"r":1,"v_leak":0,"v_threshold":1},
+	     {"type":"LI","tau":0.02,"r":1,"v_leak":0,"join":"min","parent":0}],"soma":0},
+	  "G":{"type":"NIRGraph","nodes":{"input":{"type":"Input","shape":[2]},"output":{"type":"Output","shape":[2]}},
+	       "edges":[["input","output"]],"snnc":{"hints":{"core":"1"}}},
+	  "out":{"type":"Output","shape":[2]}},
+	"edges":[["in","fc"],["fc","mc"],["mc","G.input"],["G","out"]]}}`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mc := g.Node("mc")
+	if len(mc.Compartments) != 2 || mc.Compartments[1].Join != "min" || mc.Compartments[1].Parent != 0 || mc.Compartments[0].Parent != -1 {
+		t.Fatalf("compartments %+v", mc.Compartments)
+	}
+	if got := mc.Compartments[1].Params["tau"]; !ir.ShapeEqual(got.Shape, []int{2}) {
+		t.Errorf("compartment scalar not broadcast: %+v", got)
+	}
+	G := g.Node("G")
+	if G.Sub == nil || G.Sub.Node("input") == nil || G.Snnc.Hints["core"] != "1" || !ir.ShapeEqual(G.OutShape, []int{2}) {
+		t.Errorf("nested graph %+v", G)
+	}
+	roundTrip(t, g, "")
+}

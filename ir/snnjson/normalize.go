@@ -28,6 +28,7 @@ var paramDefaults = []struct {
 // population's shape. Normalize is idempotent: a second call changes and logs nothing.
 func Normalize(g *ir.Graph) error {
 	var is ir.Issues
+	recordDTypes(g)
 	normalize(g, g, "", &is)
 	if err := ir.InferShapes(g); err != nil {
 		var more ir.Issues
@@ -182,6 +183,28 @@ func broadcast(root, g *ir.Graph, prefix string) {
 			}
 			sort.Strings(names)
 			expand(fmt.Sprintf("%s.compartments[%d]", name, i), c.Params, names)
+		}
+	}
+}
+
+// recordDTypes records "f64" for tensors built in code without a dtype, so that a graph
+// and its re-decoded encoding agree. The dtype only chooses the encoding, never the
+// meaning, so this is not logged.
+func recordDTypes(g *ir.Graph) {
+	fix := func(ps map[string]*ir.Tensor) {
+		for _, t := range ps {
+			if t != nil && t.DType == "" {
+				t.DType = "f64"
+			}
+		}
+	}
+	for _, n := range g.Nodes {
+		fix(n.Params)
+		for i := range n.Compartments {
+			fix(n.Compartments[i].Params)
+		}
+		if n.Sub != nil {
+			recordDTypes(n.Sub)
 		}
 	}
 }

@@ -17,18 +17,18 @@ import (
 type core struct {
 	arr   *array
 	pop   *popRT
-	first int   // population index of arr's neuron 0
+	first int     // population index of arr's neuron 0
 	start []int32 // axon a's synapses are [start[a], start[a+1])
 	col   []int32 // local neuron of each synapse
 	amp   []float64
 	bias  []float64
+	gain  []float64 // actual synaptic input gain per neuron
 	prof  *Profile
 	// raw counts of the current run
 	frames, synEvents, spikes, samples int64
-	nextSampleSeen                       float64
-	cnt                                  emulator.Counters
-	share                                float64 // this core's share of the chip's used neurons
-	dt                                   float64
+	cnt                                emulator.Counters
+	share                              float64 // this core's share of the chip's used neurons
+	dt                                 float64
 }
 
 // Step implements emulator.Core.
@@ -122,11 +122,7 @@ type machine struct {
 // each target becomes a DAC code (ideal inverse, corrected by the calibration when
 // there is one) and the code becomes a value through the chip's own transfer.
 func (m *machine) colParams(pm *popMap, i int) (neuronParams, float64) {
-	col := pm.First + i
-	if m.prof.SharedParams {
-		col0 := col - col%m.prof.RegionSize
-		_ = col0 // parameters are set per core, the mismatch stays per neuron
-	}
+	col := pm.First + i // (SharedParams profiles: Compile made every neuron's targets equal)
 	set := func(param int, target float64) float64 {
 		return m.chip.value(param, col, m.code(param, col, target))
 	}
@@ -191,6 +187,12 @@ func newMachine(im *image, opt targets.Options) (*machine, error) {
 		rt := &popRT{pm: pm}
 		m.pops[pm.Name] = rt
 		cir := circuit{syn: pm.Kind != kindLIF, adex: pm.Kind == kindAdEx, spiking: pm.Spiking}
+		minTau := math.Inf(1)
+		for _, ts := range [][]float64{pm.TauMem, pm.TauSyn, pm.TauW} {
+			for _, x := range ts {
+				minTau = math.Min(minTau, x)
+			}
+		}
 		for i := 0; i < pm.Size; {
 			col := pm.First + i
 			n := min(pm.Size-i, prof.RegionSize-col%prof.RegionSize)
@@ -200,24 +202,22 @@ func newMachine(im *image, opt targets.Options) (*machine, error) {
 				params[j], gains[j] = m.colParams(pm, i+j)
 			}
 			ci := len(m.cores)
-			arr := newArray(cir, params, im.pay.DtChip, st.stepsPerTau, pm.Refractory, prof, noiseSD,
+			arr := newArray(cir, params, im.pay.DtChip, minTau, st.stepsPerTau, pm.Refractory, prof, noiseSD,
 				emulator.NewRand(opt.Seed, streamNoise+uint64(ci)))
 			for j := 0; j < n; j++ {
 				arr.v0[j] = pm.V0[i+j]
 			}
 			arr.reset()
-			c := &core{arr: arr, pop: rt, first: i, prof: prof, share: float64(n) / float64(max(used, 1)), dt: im.pay.Dt}
+			c := &core{arr: arr, pop: rt, first: i, prof: prof, gain: gains, share: float64(n) / float64(max(used, 1)), dt: im.pay.Dt}
 			if pm.Bias != nil {
 				c.bias = make([]float64, n)
 				for j := 0; j < n; j++ {
 					c.bias[j] = pm.Bias[i+j] * gains[j]
 				}
 			}
-			// remember the actual synaptic gain per column for the synapse table
 			for j := 0; j < n; j++ {
 				colCore[col+j] = c
 			}
-			c.col = nil
 			m.cores = append(m.cores, c)
 			coreIdx[c] = ci
 			rt.slices = append(rt.slices, c)
@@ -275,8 +275,7 @@ func newMachine(im *image, opt targets.Options) (*machine, error) {
 				}
 			}
 			g := pj.Gain[prof.region(col)]
-			_, gainAct := m.colParams(post.pm, s.post)
-			ref := synRef{core: c, k: int32(s.k), gain: g, base: g * post.pm.InScale[s.post] * gainAct}
+			ref := synRef{core: c, k: int32(s.k), gain: g, base: g * post.pm.InScale[s.post] * c.gain[local]}
 			perCore[ci] = append(perCore[ci], pending{axon: a, local: local, ref: len(rt.syn), proj: pi})
 			rt.syn = append(rt.syn, ref)
 			rt.q = append(rt.q, int8(m.rowClip(pj, quantWeight(pr.W[s.k], g, qmax), rt)))

@@ -58,31 +58,20 @@ type array struct {
 	rec        recorder
 }
 
-// newArray prepares an array; stepsPerTau internal steps per smallest time constant.
-func newArray(cir circuit, p []neuronParams, dtc float64, stepsPerTau float64, refrac int, prof *Profile, noiseSD float64, rng *emulator.Rand) *array {
+// newArray prepares an array with stepsPerTau internal steps per minTau, the smallest
+// time constant of the model (the image's targets, not the mismatched values: the step
+// is a property of the emulation, not of the chip instance).
+func newArray(cir circuit, p []neuronParams, dtc, minTau, stepsPerTau float64, refrac int, prof *Profile, noiseSD float64, rng *emulator.Rand) *array {
 	n := len(p)
 	a := &array{n: n, cir: cir, dtc: dtc, refrac: int64(refrac), adcMax: prof.adcMax(), period: prof.CADCPeriod,
 		p: p, noiseSD: noiseSD, rng: rng}
-	minTau := math.Inf(1)
-	for _, q := range p {
-		minTau = math.Min(minTau, q.tauMem)
-		if cir.syn {
-			minTau = math.Min(minTau, q.tauSyn)
-		}
-		if cir.adex && q.tauW > 0 {
-			minTau = math.Min(minTau, q.tauW)
-		}
-	}
 	a.nsub = 1
-	if n > 0 && stepsPerTau > 0 {
+	if n > 0 && stepsPerTau > 0 && minTau > 0 {
 		a.nsub = max(1, int(math.Ceil(dtc/(minTau/stepsPerTau)-1e-9)))
 	}
-	a.h = dtc / float64(a.nsub)
 	mk := func() []float64 { return make([]float64, n) }
 	a.beta, a.alpha, a.kappa, a.sig, a.alphaW, a.hExp = mk(), mk(), mk(), mk(), mk(), mk()
-	for j, q := range p {
-		a.setCoef(j, q)
-	}
+	a.setSubsteps(a.nsub)
 	a.v, a.i, a.w, a.u, a.v0 = mk(), mk(), mk(), mk(), mk()
 	a.clampUntil = make([]int64, n)
 	a.cadc = make([]int32, n)
@@ -91,6 +80,15 @@ func newArray(cir circuit, p []neuronParams, dtc float64, stepsPerTau float64, r
 	}
 	a.reset()
 	return a
+}
+
+// setSubsteps sets the number of internal steps per frame and the coefficients.
+func (a *array) setSubsteps(nsub int) {
+	a.nsub = nsub
+	a.h = a.dtc / float64(nsub)
+	for j, q := range a.p {
+		a.setCoef(j, q)
+	}
 }
 
 // setCoef computes neuron j's per-internal-step coefficients: the exact solution of
@@ -172,40 +170,47 @@ func (a *array) sampleAll(tc float64) {
 func (a *array) advance(fired []int32, off int32) ([]int32, int) {
 	t := a.frame
 	spikes := 0
+	n := a.n
+	v, cur, u, w := a.v[:n], a.i[:n], a.u[:n], a.w[:n]
+	beta, alpha, kappa, sig := a.beta[:n], a.alpha[:n], a.kappa[:n], a.sig[:n]
+	clamp := a.clampUntil[:n]
+	p := a.p[:n]
 	noise := a.noiseSD > 0
+	syn, adex, spiking := a.cir.syn, a.cir.adex, a.cir.spiking
 	for s := 0; s < a.nsub; s++ {
-		for j := 0; j < a.n; j++ {
-			q := &a.p[j]
-			u := a.u[j]
-			i0 := a.i[j]
-			d := u - a.w[j]
-			var v float64
-			if a.cir.syn {
-				v = q.leak + d + (a.v[j]-q.leak-d)*a.beta[j] + (i0-u)*a.kappa[j]
-				a.i[j] = u + (i0-u)*a.alpha[j]
+		for j := 0; j < n; j++ {
+			q := &p[j]
+			uj := u[j]
+			var vj float64
+			if syn {
+				i0 := cur[j]
+				d := uj - w[j]
+				vj = q.leak + d + (v[j]-q.leak-d)*beta[j] + (i0-uj)*kappa[j]
+				cur[j] = uj + (i0-uj)*alpha[j]
 			} else {
-				v = q.leak + d + (a.v[j]-q.leak-d)*a.beta[j]
+				d := uj - w[j]
+				vj = q.leak + d + (v[j]-q.leak-d)*beta[j]
 			}
-			if a.cir.adex {
+			if adex {
 				if q.expSlope > 0 {
-					v += a.hExp[j] * q.expSlope * math.Exp(math.Min((a.v[j]-q.expThr)/q.expSlope, 20))
+					vj += a.hExp[j] * q.expSlope * math.Exp(math.Min((v[j]-q.expThr)/q.expSlope, 20))
 				}
 				if q.tauW > 0 {
-					a.w[j] = a.w[j]*a.alphaW[j] + (1-a.alphaW[j])*q.aSub*(a.v[j]-q.leak)
+					w[j] = w[j]*a.alphaW[j] + (1-a.alphaW[j])*q.aSub*(v[j]-q.leak)
 				}
 			}
-			if t <= a.clampUntil[j] {
-				a.v[j] = q.reset
+			if t <= clamp[j] {
+				v[j] = q.reset
 				continue
 			}
 			if noise {
-				v += a.sig[j] * gauss(a.rng)
+				vj += sig[j] * gauss(a.rng)
 			}
-			if a.cir.spiking && v > q.thr {
-				v = q.reset
-				a.clampUntil[j] = t + a.refrac
-				if a.cir.adex {
-					a.w[j] += q.bJump
+			if spiking && vj > q.thr {
+				vj = q.reset
+				clamp[j] = t + a.refrac
+				if adex {
+					w[j] += q.bJump
 				}
 				fired = append(fired, off+int32(j))
 				spikes++
@@ -213,7 +218,7 @@ func (a *array) advance(fired []int32, off int32) ([]int32, int) {
 					a.rec.spike(j, (float64(t)*float64(a.nsub)+float64(s+1))*a.h)
 				}
 			}
-			a.v[j] = v
+			v[j] = vj
 		}
 		if a.period > 0 {
 			tc := (float64(t)*float64(a.nsub) + float64(s+1)) * a.h
@@ -222,7 +227,7 @@ func (a *array) advance(fired []int32, off int32) ([]int32, int) {
 			}
 		}
 	}
-	clear(a.u)
+	clear(u)
 	a.frame++
 	return fired, spikes
 }

@@ -59,7 +59,11 @@ func ProfileSpec(p *Profile) targets.Spec {
 // Compile implements targets.Target: map populations to circuits and projections to
 // synapse rows with 6-bit weights and a per-projection gain.
 func (t Target) Compile(nl *ir.Netlist, opt targets.Options) (targets.Image, *targets.Report, error) {
-	if _, err := parseConditions(opt, nil); err != nil {
+	prof, err := LookupProfile(opt.Flag("profile", DefaultProfile))
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := parseConditions(opt, prof); err != nil { // also checks --calibration
 		return nil, nil, err
 	}
 	im, err := t.compile(nl, opt)

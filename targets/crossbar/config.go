@@ -37,28 +37,28 @@ type Config struct {
 
 // Flag names (shared/spec/crossbar.md).
 var flagDefs = []targets.Flag{
-	{Name: "device", Default: "rram", Usage: "crossbar device profile: rram|pcm|ideal"},
-	{Name: "device-file", Usage: "crossbar: user device profile (JSON, see docs/crossbar.md); overrides --device"},
-	{Name: "tile", Default: "256", Usage: "crossbar tile size R=C: 128|256|512|1024"},
-	{Name: "tiles-max", Default: "48", Usage: "crossbar: tiles on the chip"},
-	{Name: "levels", Usage: "crossbar: conductance levels per device (0 = continuous; default per profile)"},
-	{Name: "slices", Default: "1", Usage: "crossbar: bit slices (cell pairs of decreasing significance per weight)"},
-	{Name: "age", Default: "0", Usage: "crossbar: time since programming, e.g. 30s, 1h, 1d, 1y (drift)"},
-	{Name: "crossbar-readout", Default: "adc", Usage: "crossbar column readout: adc|direct"},
-	{Name: "adc-bits", Default: "8", Usage: "crossbar ADC resolution in bits"},
-	{Name: "adc-bound", Default: "12", Usage: "crossbar ADC full scale ± in full-scale cell-pair units"},
-	{Name: "ir-drop", Usage: "crossbar IR drop: off|first-order|nodal (default first-order, off for ideal)"},
-	{Name: "drift-comp", Default: "auto", Usage: "crossbar global drift compensation: on|off|auto (auto = on for pcm)"},
-	{Name: "neuron", Default: "lif", Usage: "crossbar neuron periphery: lif|memristive"},
-	{Name: "trials", Default: "1", Usage: "crossbar: chip instances to run (seeds seed..seed+N-1)"},
-	{Name: "prog-noise", Usage: "crossbar programming noise: on|off (default per profile)"},
-	{Name: "read-noise", Usage: "crossbar read noise: on|off (default per profile)"},
-	{Name: "drift", Usage: "crossbar conductance drift: on|off (default per profile)"},
-	{Name: "spread", Usage: "crossbar device-to-device spread: on|off (default per profile)"},
-	{Name: "faults", Usage: "crossbar stuck-at faults: on|off (default per profile)"},
-	{Name: "adc-noise", Usage: "crossbar ADC noise: on|off (default per profile)"},
-	{Name: "adc-quant", Usage: "crossbar ADC quantization and bound: on|off (default per profile)"},
-	{Name: "neuron-var", Usage: "crossbar memristive neuron variability: on|off (default on)"},
+	{Name: "device", Default: "rram", Usage: "device profile: rram|pcm|ideal"},
+	{Name: "device-file", Usage: "user device profile (JSON, see docs/crossbar.md); overrides --device"},
+	{Name: "tile", Default: "256", Usage: "tile size R=C: 128|256|512|1024"},
+	{Name: "tiles-max", Default: "48", Usage: "tiles on the chip"},
+	{Name: "levels", Usage: "conductance levels per device (0 = continuous; default per profile)"},
+	{Name: "slices", Default: "1", Usage: "bit slices (cell pairs of decreasing significance per weight)"},
+	{Name: "age", Default: "0", Usage: "time since programming, e.g. 30s, 1h, 1d, 1y (drift)"},
+	{Name: "crossbar-readout", Default: "adc", Usage: "column readout: adc|direct"},
+	{Name: "adc-bits", Default: "8", Usage: "ADC resolution in bits"},
+	{Name: "adc-bound", Default: "12", Usage: "ADC full scale ± in full-scale cell-pair units"},
+	{Name: "ir-drop", Usage: "IR drop: off|first-order|nodal (default first-order, off for ideal)"},
+	{Name: "drift-comp", Default: "auto", Usage: "global drift compensation: on|off|auto (auto = on for pcm)"},
+	{Name: "neuron", Default: "lif", Usage: "neuron periphery: lif|memristive"},
+	{Name: "trials", Default: "1", Usage: "chip instances to run (seeds seed..seed+N-1)"},
+	{Name: "prog-noise", Usage: "programming noise: on|off (default per profile)"},
+	{Name: "read-noise", Usage: "read noise: on|off (default per profile)"},
+	{Name: "drift", Usage: "conductance drift: on|off (default per profile)"},
+	{Name: "spread", Usage: "device-to-device spread: on|off (default per profile)"},
+	{Name: "faults", Usage: "stuck-at faults: on|off (default per profile)"},
+	{Name: "adc-noise", Usage: "ADC noise: on|off (default per profile)"},
+	{Name: "adc-quant", Usage: "ADC quantization and bound: on|off (default per profile)"},
+	{Name: "neuron-var", Usage: "memristive neuron variability: on|off (default on)"},
 }
 
 // ParseConfig resolves the target flags.
@@ -212,4 +212,36 @@ func ParseAge(s string) (float64, error) {
 		return 0, fmt.Errorf("%w: --age %q, want a non-negative duration such as 30s, 10min, 1h, 1d, 1w, 1y", targets.ErrFlag, s)
 	}
 	return v * mult, nil
+}
+
+// validate re-checks a decoded configuration (image payloads are untrusted input).
+func (c *Config) validate() error {
+	bad := func(field string, v any) error {
+		return fmt.Errorf("%w: image config %s = %v out of range", ErrConfig, field, v)
+	}
+	switch {
+	case c.Tile != 128 && c.Tile != 256 && c.Tile != 512 && c.Tile != 1024:
+		return bad("tile", c.Tile)
+	case c.TilesMax < 1:
+		return bad("tiles_max", c.TilesMax)
+	case c.Levels < 0 || c.Levels == 1 || c.Levels > 1<<16:
+		return bad("levels", c.Levels)
+	case c.Slices < 1 || c.Slices > 8 || (c.Slices > 1 && c.Levels == 0):
+		return bad("slices", c.Slices)
+	case c.Slices > 1 && math.Pow(float64(c.Levels), float64(c.Slices)) > 1<<40:
+		return bad("levels^slices", math.Pow(float64(c.Levels), float64(c.Slices)))
+	case !(c.AgeS >= 0) || math.IsInf(c.AgeS, 0):
+		return bad("age_s", c.AgeS)
+	case c.Readout != "adc" && c.Readout != "direct":
+		return bad("readout", c.Readout)
+	case c.ADCBits < 1 || c.ADCBits > 24:
+		return bad("adc_bits", c.ADCBits)
+	case !(c.ADCBound > 0) || math.IsInf(c.ADCBound, 0):
+		return bad("adc_bound", c.ADCBound)
+	case c.IRDrop != "off" && c.IRDrop != "first-order" && c.IRDrop != "nodal":
+		return bad("ir_drop", c.IRDrop)
+	case c.Neuron != "lif" && c.Neuron != "memristive":
+		return bad("neuron", c.Neuron)
+	}
+	return c.Profile.Validate()
 }

@@ -216,7 +216,7 @@ func (c *core) readTile(t *tileDev, act []activeRow, x []float64) {
 	c.tileReads++
 	cost := &DefaultCosts
 	c.eCells += cost.VRead * cost.VRead * cost.TRead * sumG * 1e-6
-	c.ePeriph += cost.TilePeriphJ
+	c.ePeriph += cost.PeriphColJ * float64(P)
 	if adc {
 		c.adcConv += int64(Q)
 		c.eADC += float64(Q) * cost.ADC8J * math.Exp2(float64(cfg.ADCBits-8))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 
 	"github.com/snnc/snnc/emulator"
@@ -175,13 +174,6 @@ func (m *Machine) Run(ctx context.Context, in *emulator.Stimulus, steps int, pro
 			tr.Stats[i].Value = period * float64(steps)
 		}
 	}
-	e, _ := tr.Stat("energy_j")
-	perStep := 0.0
-	if steps > 0 {
-		perStep = e / float64(steps)
-	}
-	tr.Stats = append(tr.Stats, emulator.Stat{Key: "energy_per_step_j", Value: perStep}, emulator.Stat{Key: "latency_per_step_s", Value: period})
-	sort.SliceStable(tr.Stats[6:], func(i, j int) bool { return tr.Stats[6+i].Key < tr.Stats[6+j].Key })
 	return tr, nil
 }
 

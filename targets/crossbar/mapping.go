@@ -109,10 +109,10 @@ func forEachSlot(p *ir.Projection, fn func(k, pre, post, delay int)) {
 
 // checkNetlist rejects what the periphery cannot run, collecting every problem.
 func checkNetlist(n *ir.Netlist) error {
-	var errs []string
+	var errs, nerrs []string
 	for _, p := range n.Populations {
 		if !supported[p.Model] {
-			errs = append(errs, fmt.Sprintf("population %q has neuron model %s; the crossbar periphery has LIF, CubaLIF, IF and LI/CubaLI/I readouts (use --target ref or a model with these neurons)", p.Name, p.Model))
+			nerrs = append(nerrs, fmt.Sprintf("population %q has neuron model %s; the crossbar periphery has LIF, CubaLIF, IF and LI/CubaLI/I readouts (use --target ref or a model with these neurons)", p.Name, p.Model))
 			continue
 		}
 		need := []string{"beta", "b_leak", "b_in"}
@@ -143,8 +143,8 @@ func checkNetlist(n *ir.Netlist) error {
 		} else if pre == nil && n.Input(pr.Pre) == nil {
 			errs = append(errs, fmt.Sprintf("projection %q: source %q is neither an input nor a population", pr.Name, pr.Pre))
 		}
-		if pr.Kind == ir.Conv && pr.Conv == nil {
-			errs = append(errs, fmt.Sprintf("projection %q: conv projection without geometry", pr.Name))
+		if e := checkShape(n, pr, post); e != "" {
+			errs = append(errs, fmt.Sprintf("projection %q: %s", pr.Name, e))
 		}
 	}
 	for _, o := range n.Outputs {
@@ -152,10 +152,62 @@ func checkNetlist(n *ir.Netlist) error {
 			errs = append(errs, fmt.Sprintf("output %q: source %q is not a population", o.Name, o.Source))
 		}
 	}
+	if len(nerrs) > 0 {
+		return fmt.Errorf("%w: %s", ErrNeuron, strings.Join(append(nerrs, errs...), "; "))
+	}
 	if len(errs) > 0 {
-		return fmt.Errorf("%w: %s", ErrNeuron, strings.Join(errs, "; "))
+		return fmt.Errorf("%w: %s", ErrNetlist, strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// checkShape verifies the projection's arrays against its connectivity (a malformed
+// netlist is an error, never an index panic).
+func checkShape(n *ir.Netlist, pr *ir.Projection, post *ir.Population) string {
+	if pr.PostSize != post.Size {
+		return fmt.Sprintf("post size %d, population %q has %d", pr.PostSize, post.Name, post.Size)
+	}
+	if sz, err := n.SourceSize(pr.Pre); err == nil && sz != pr.PreSize {
+		return fmt.Sprintf("pre size %d, source %q has %d", pr.PreSize, pr.Pre, sz)
+	}
+	want := -1
+	switch pr.Kind {
+	case ir.Dense:
+		want = pr.PreSize * pr.PostSize
+	case ir.OneToOne:
+		if pr.PreSize != pr.PostSize {
+			return fmt.Sprintf("one-to-one with pre size %d ≠ post size %d", pr.PreSize, pr.PostSize)
+		}
+		want = pr.PreSize
+	case ir.Sparse:
+		if len(pr.PreIdx) != len(pr.W) || len(pr.PostIdx) != len(pr.W) {
+			return fmt.Sprintf("sparse with %d weights, %d pre and %d post indices", len(pr.W), len(pr.PreIdx), len(pr.PostIdx))
+		}
+		for k := range pr.W {
+			if p, q := pr.PreIdx[k], pr.PostIdx[k]; p < 0 || int(p) >= pr.PreSize || q < 0 || int(q) >= pr.PostSize {
+				return fmt.Sprintf("synapse %d (%d → %d) outside %d × %d", k, p, q, pr.PreSize, pr.PostSize)
+			}
+		}
+		want = len(pr.W)
+	case ir.Conv:
+		c := pr.Conv
+		if c == nil || c.Groups < 1 || c.InC%c.Groups != 0 || c.OutC%c.Groups != 0 {
+			return "conv projection without a valid geometry"
+		}
+		if c.InC*c.InH*c.InW != pr.PreSize || c.OutC*c.OutH*c.OutW != pr.PostSize {
+			return fmt.Sprintf("conv geometry %d×%d×%d → %d×%d×%d does not match sizes %d → %d", c.InC, c.InH, c.InW, c.OutC, c.OutH, c.OutW, pr.PreSize, pr.PostSize)
+		}
+		want = c.OutC * (c.InC / c.Groups) * c.KH * c.KW
+	default:
+		return fmt.Sprintf("unknown connectivity %d", pr.Kind)
+	}
+	if len(pr.W) != want {
+		return fmt.Sprintf("%d weights, %s connectivity needs %d", len(pr.W), pr.Kind, want)
+	}
+	if d := len(pr.Delay); d > 1 && d != len(pr.W) {
+		return fmt.Sprintf("%d delays for %d weights (want 0, 1 or one per weight)", d, len(pr.W))
+	}
+	return ""
 }
 
 // buildLayout maps every population's incoming projections onto tiles (no scales yet).

@@ -20,7 +20,7 @@ type neurons struct {
 	n                            int
 	syn, spiking                 bool
 	alpha, ain, beta, bleak, bin []float64
-	vth, vreset, bias            []float64
+	vth, vreset, bias, v0        []float64
 	ge                           bool // threshold compare ">="
 	mode                         string
 	nextStep                     bool
@@ -56,7 +56,7 @@ func newNeurons(p *ir.Population, lo, n int, cfg *Config, dt float64, seed uint6
 	nu := &neurons{n: n, spiking: p.Spiking, syn: p.Model == ir.TCubaLIF || p.Model == ir.TCubaLI,
 		alpha: param(p, "alpha", lo, n, 0), ain: param(p, "a_in", lo, n, 0), beta: param(p, "beta", lo, n, 1),
 		bleak: param(p, "b_leak", lo, n, 0), bin: param(p, "b_in", lo, n, 0), vth: param(p, "v_threshold", lo, n, 0),
-		vreset: param(p, "v_reset", lo, n, 0), bias: param(p, "bias", lo, n, 0),
+		vreset: param(p, "v_reset", lo, n, 0), bias: param(p, "bias", lo, n, 0), v0: param(p, "v0", lo, n, 0),
 		ge: p.Compare == ">=", mode: p.Reset.Mode, nextStep: p.Reset.Timing == "next_step", refSteps: p.Reset.RefractorySteps,
 		v: make([]float64, n), i: make([]float64, n), pending: make([]bool, n), refr: make([]int32, n),
 	}
@@ -86,10 +86,10 @@ func newNeurons(p *ir.Population, lo, n int, cfg *Config, dt float64, seed uint6
 }
 
 func (nu *neurons) reset() {
+	copy(nu.v, nu.v0)
 	for k := range nu.v {
-		nu.v[k], nu.i[k], nu.pending[k], nu.refr[k] = 0, 0, false, 0
+		nu.i[k], nu.pending[k], nu.refr[k] = 0, false, 0
 	}
-	// Initial state v = 0 as ref (model-format: state starts at zero).
 	nu.drawThresholds()
 }
 
@@ -103,41 +103,38 @@ func (nu *neurons) drawThresholds() {
 }
 
 // step updates every neuron with input x (partial sums; bias added here) and appends
-// the local ids (plus off) of spiking neurons to fired.
+// the local ids (plus off) of spiking neurons to fired. The order of operations is the
+// reference's (targets/ref): synapse, pending next-step reset, membrane, refractory
+// hold, threshold, reset.
 func (nu *neurons) step(x []float64, fired []int32, off int32) []int32 {
 	for k := 0; k < nu.n; k++ {
 		in := x[k] + nu.bias[k]
-		d := in
+		cur := in
 		if nu.syn {
-			nu.i[k] = nu.alpha[k]*nu.i[k] + nu.ain[k]*in
-			d = nu.i[k]
+			cur = nu.alpha[k]*nu.i[k] + nu.ain[k]*in
+			nu.i[k] = cur
 		}
-		if nu.refr[k] > 0 {
-			nu.refr[k]--
-			nu.v[k] = nu.vreset[k]
-			continue
-		}
+		theta := nu.thr[k]
 		v := nu.v[k]
-		sub := false
-		if nu.pending[k] {
-			nu.pending[k] = false
-			switch nu.mode {
-			case "to_value":
-				v = nu.vreset[k]
-			case "subtract":
-				sub = true
+		pend := nu.pending[k]
+		if pend && nu.mode == "to_value" {
+			v = nu.vreset[k]
+		}
+		v = nu.beta[k]*v + nu.bleak[k] + nu.bin[k]*cur
+		if pend {
+			if nu.mode == "subtract" {
+				v -= theta
 			}
+			nu.pending[k] = false
 		}
-		v = nu.beta[k]*v + nu.bleak[k] + nu.bin[k]*d
-		if sub {
-			v -= nu.vth[k]
+		s := false
+		if nu.refr[k] > 0 {
+			v = nu.vreset[k]
+			nu.refr[k]--
+		} else if nu.spiking {
+			s = v > theta || (nu.ge && v == theta)
 		}
-		nu.v[k] = v
-		if !nu.spiking {
-			continue
-		}
-		th := nu.thr[k]
-		if v > th || (nu.ge && v == th) {
+		if s {
 			fired = append(fired, off+int32(k))
 			nu.spikes++
 			if nu.nextStep {
@@ -145,19 +142,23 @@ func (nu *neurons) step(x []float64, fired []int32, off int32) []int32 {
 			} else {
 				switch nu.mode {
 				case "to_value":
-					nu.v[k] = nu.vreset[k]
+					v = nu.vreset[k]
 				case "subtract":
-					nu.v[k] = v - nu.vth[k]
+					v -= theta
 				}
 			}
 			nu.refr[k] = int32(nu.refSteps)
 			if nu.mem {
+				// The threshold switch relaxes for relaxSteps more steps (capacitor
+				// held discharged), and the next switching threshold is redrawn
+				// (cycle-to-cycle variation).
 				nu.refr[k] += nu.relaxSteps[k]
 				if nu.c2c > 0 {
 					nu.thr[k] = nu.vth[k] * (1 + nu.c2c*nu.rng.Norm())
 				}
 			}
 		}
+		nu.v[k] = v
 	}
 	return fired
 }

@@ -27,7 +27,7 @@ type Costs struct {
 	TRead         float64 // s, one read pulse
 	ADC8J         float64 // J per 8-bit conversion (×2 per extra bit)
 	TileReadS     float64 // s per 8-bit tile MVM (scaled by bits/8)
-	TilePeriphJ   float64 // J per tile read: drivers, sense amplifiers, references, control
+	PeriphColJ    float64 // J per used physical column per tile read: sense amplifier, references, drivers, control
 	NeuronJ       float64 // J per digital neuron update
 	NeuronS       float64 // s per step for the neuron update
 	PartialSumJ   float64 // J per digital partial-sum add
@@ -43,7 +43,7 @@ type Costs struct {
 
 // DefaultCosts are the spec's numbers plus the package's digital costs.
 var DefaultCosts = Costs{
-	VRead: 0.2, TRead: 10e-9, ADC8J: 1.5e-12, TileReadS: 130e-9, TilePeriphJ: 10e-9,
+	VRead: 0.2, TRead: 10e-9, ADC8J: 1.5e-12, TileReadS: 130e-9, PeriphColJ: 10e-9 / 256,
 	NeuronJ: 1e-12, NeuronS: 10e-9, PartialSumJ: 0.1e-12, PartialSumS: 1e-9,
 	MemSpikeJ: 2e-9, MemThreshV: 0.84, MemC2C: 0.025, MemRelaxMinS: 1e-6, MemRelaxMaxS: 1e-3,
 	MemSwitchMinS: 100e-9, MemSwitchMaxS: 300e-9,
@@ -64,7 +64,8 @@ func (Target) Spec() targets.Spec {
 		Costs: []targets.Cost{
 			{Op: "cell_read_per_uS", EnergyJ: c.VRead * c.VRead * c.TRead * 1e-6, TimeS: c.TRead},
 			{Op: "adc_conversion_8bit", EnergyJ: c.ADC8J},
-			{Op: "tile_read", EnergyJ: c.TilePeriphJ, TimeS: c.TileReadS},
+			{Op: "tile_read", TimeS: c.TileReadS},
+			{Op: "periphery_per_column_read", EnergyJ: c.PeriphColJ},
 			{Op: "neuron_update", EnergyJ: c.NeuronJ, TimeS: c.NeuronS},
 			{Op: "partial_sum", EnergyJ: c.PartialSumJ, TimeS: c.PartialSumS},
 			{Op: "memristive_spike", EnergyJ: c.MemSpikeJ},
@@ -124,7 +125,7 @@ func (t Target) DecodeImage(n *ir.Netlist, _ targets.Options, data []byte) (targ
 	if p.Config == nil {
 		return nil, fmt.Errorf("no config")
 	}
-	if err := p.Config.Profile.Validate(); err != nil {
+	if err := p.Config.validate(); err != nil {
 		return nil, err
 	}
 	L, err := buildLayout(n, p.Config)

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/snnc/snnc/emulator"
-	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/quantize"
 )
 
@@ -576,5 +575,3 @@ func (m *machine) SetWeights(name string, w []float64) error {
 	}
 	return nil
 }
-
-var _ = ir.Dense

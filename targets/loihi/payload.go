@@ -2,6 +2,8 @@ package loihi
 
 import (
 	"encoding/json"
+
+	"github.com/snnc/snnc/targets"
 )
 
 // ivec is a per-neuron integer parameter: one value (broadcast) or one per neuron.
@@ -65,13 +67,14 @@ type coreMap struct {
 
 // payload is the image payload (deterministic JSON: slices only, no maps).
 type payload struct {
-	Version int       `json:"version"`
-	Mode    string    `json:"mode"`
-	Chips   int       `json:"chips"`
-	Profile string    `json:"energy_profile"`
-	Pops    []qPop    `json:"populations"`
-	Projs   []qProj   `json:"projections"`
-	Cores   []coreMap `json:"cores"`
+	Version int             `json:"version"`
+	Mode    string          `json:"mode"`
+	Chips   int             `json:"chips"`
+	Profile string          `json:"energy_profile"`
+	Pops    []qPop          `json:"populations"`
+	Projs   []qProj         `json:"projections"`
+	Cores   []coreMap       `json:"cores"`
+	Report  *targets.Report `json:"report"`
 }
 
 const payloadVersion = 1

@@ -11,14 +11,17 @@ import (
 
 // QuantConfig are the quantizer's own choices (spec §6), reported with every compile.
 type QuantConfig struct {
-	// VthTarget is the threshold mantissa the scale aims for when weights allow (2^14:
-	// three bits of v headroom above vth << 6 below the 24-bit range).
+	// VthTarget is the threshold mantissa the scale aims for when weights allow (2^12:
+	// vth << 6 = 2^18 leaves the 22-bit accumulator 8× the threshold of headroom).
 	VthTarget float64
+	// VthMin is the smallest threshold mantissa the scale may drop to while trying to
+	// keep the static accumulator bound below 2^21 (precision floor).
+	VthMin float64
 	Rounding  quantize.Rounding
 }
 
 // DefaultQuant is the quantizer configuration used by Compile.
-var DefaultQuant = QuantConfig{VthTarget: 1 << 14, Rounding: quantize.HalfAway}
+var DefaultQuant = QuantConfig{VthTarget: 1 << 12, VthMin: 1 << 8, Rounding: quantize.HalfAway}
 
 // quantizer turns a netlist into quantized populations and projections.
 type quantizer struct {
@@ -307,6 +310,27 @@ func (qz *quantizer) floatPop(i int, p *ir.Population) {
 		if drive[j] != 0 {
 			K = math.Min(K, biasMax*g[j]/math.Abs(drive[j]))
 		}
+	}
+	// Keep the all-inputs-fire accumulator bound below 2^21 when that costs less than
+	// dropping the threshold under VthMin (spec §6 static bounds; the report warns).
+	fan := make([]float64, n)
+	for pi, pr := range qz.n.Projections {
+		if s := qz.syns[pi]; pr.Post == p.Name && s != nil {
+			for k := range s.Pre {
+				fan[s.Post[k]] += math.Abs(pr.W[s.Widx[k]])
+			}
+		}
+	}
+	kMin := 0.0
+	kq := math.Inf(1)
+	for j := 0; j < n; j++ {
+		kMin = math.Max(kMin, qz.cfg.VthMin*math.Ldexp(1, vthShift)*g[j]/(vth[j]-vreset[j]))
+		if fan[j] > 0 {
+			kq = math.Min(kq, float64(int64(1)<<qBits-1)/fan[j])
+		}
+	}
+	if kq < K {
+		K = math.Max(kq, math.Min(kMin, K))
 	}
 	q := qPop{Name: p.Name, Size: n, K: K}
 	du, dv, vt, bm, be, rf, u0, v0 := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)

@@ -45,6 +45,8 @@ type File struct {
 	rootObj uint64
 	lim     Limits
 	structs int
+	objs    map[uint64]*Object
+	gcols   map[uint64]map[uint32][]byte
 }
 
 func errf(format string, args ...any) error {
@@ -187,8 +189,11 @@ func (f *File) header(addr uint64) ([]message, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
+	if ver == 'O' {
+		return f.headerV2(addr)
+	}
 	if ver != 1 {
-		return nil, errf("object header at %d: version %d (only 1 supported)", addr, ver)
+		return nil, errf("object header at %d: version %d (only 1 and 2 supported)", addr, ver)
 	}
 	r.skip(1)
 	nmsg := int(r.u16())
@@ -201,7 +206,10 @@ func (f *File) header(addr uint64) ([]message, error) {
 	type block struct{ at, n uint64 }
 	blocks := []block{{uint64(r.p), size}}
 	var msgs []message
-	for len(blocks) > 0 {
+	for nblocks := 0; len(blocks) > 0; nblocks++ {
+		if nblocks > 64 {
+			return nil, fmt.Errorf("%w: object header at %d has more than 64 continuation blocks", ErrLimit, addr)
+		}
 		bl := blocks[0]
 		blocks = blocks[1:]
 		if bl.at > uint64(len(f.b)) || bl.n > uint64(len(f.b))-bl.at {
@@ -226,15 +234,89 @@ func (f *File) header(addr uint64) ([]message, error) {
 				if cr.err != nil {
 					return nil, cr.err
 				}
-				if len(blocks) > 64 || len(msgs) > 4096 {
-					return nil, fmt.Errorf("%w: object header at %d has too many continuation blocks", ErrLimit, addr)
-				}
 				blocks = append(blocks, block{a, n})
 				continue
 			}
 			msgs = append(msgs, message{typ: typ, data: data})
 			if len(msgs) > nmsg+64 {
 				return nil, errf("object header at %d: more messages than its count %d", addr, nmsg)
+			}
+		}
+		if c.err != nil {
+			return nil, c.err
+		}
+	}
+	return msgs, nil
+}
+
+// headerV2 reads a version-2 object header ("OHDR", §IV.A.1.b) and its "OCHK" blocks.
+// Checksums are not verified: every field is bounds-checked instead.
+func (f *File) headerV2(addr uint64) ([]message, error) {
+	r := f.at(addr)
+	if string(r.take(4)) != "OHDR" {
+		return nil, errf("no object header at %d", addr)
+	}
+	if v := r.u8(); v != 2 {
+		return nil, errf("object header at %d: OHDR version %d", addr, v)
+	}
+	flags := r.u8()
+	if flags&0x20 != 0 {
+		r.skip(16) // times
+	}
+	if flags&0x10 != 0 {
+		r.skip(4) // attribute storage thresholds
+	}
+	size := r.uN(1 << (flags & 3))
+	if r.err != nil {
+		return nil, r.err
+	}
+	hdr := 4
+	if flags&0x04 != 0 {
+		hdr = 6
+	}
+	type block struct{ at, n uint64 }
+	blocks := []block{{uint64(r.p), size}}
+	var msgs []message
+	for nblocks := 0; len(blocks) > 0; nblocks++ {
+		if nblocks > 64 {
+			return nil, fmt.Errorf("%w: object header at %d has more than 64 continuation blocks", ErrLimit, addr)
+		}
+		bl := blocks[0]
+		blocks = blocks[1:]
+		if bl.at > uint64(len(f.b)) || bl.n > uint64(len(f.b))-bl.at {
+			return nil, errf("object header at %d: block beyond end of file", addr)
+		}
+		c := f.at(bl.at)
+		end := int(bl.at + bl.n)
+		if nblocks > 0 {
+			if string(c.take(4)) != "OCHK" {
+				return nil, errf("object header at %d: continuation block without OCHK", addr)
+			}
+			end -= 4 // checksum
+		}
+		for c.err == nil && c.p+hdr <= end {
+			typ := uint16(c.u8())
+			sz := int(c.u16())
+			c.skip(hdr - 3) // flags [, creation order]
+			if c.p+sz > end {
+				return nil, errf("object header at %d: message of %d bytes overruns its block", addr, sz)
+			}
+			data := c.take(sz)
+			if c.err != nil {
+				return nil, c.err
+			}
+			if typ == 0x10 {
+				cr := sub(f, data)
+				a, n := cr.off(), cr.length()
+				if cr.err != nil {
+					return nil, cr.err
+				}
+				blocks = append(blocks, block{a, n})
+				continue
+			}
+			msgs = append(msgs, message{typ: typ, data: data})
+			if len(msgs) > 4096 {
+				return nil, fmt.Errorf("%w: object header at %d has more than 4096 messages", ErrLimit, addr)
 			}
 		}
 		if c.err != nil {

@@ -52,8 +52,23 @@ type Object struct {
 // Root opens the root group.
 func (f *File) Root() (*Object, error) { return f.Object(f.rootObj) }
 
-// Object parses the object header at addr.
+// Object parses the object header at addr (once; later calls return the same object).
 func (f *File) Object(addr uint64) (*Object, error) {
+	if o, ok := f.objs[addr]; ok {
+		return o, nil
+	}
+	if f.objs == nil {
+		f.objs = map[uint64]*Object{}
+	}
+	o, err := f.object(addr)
+	if err != nil {
+		return nil, err
+	}
+	f.objs[addr] = o
+	return o, nil
+}
+
+func (f *File) object(addr uint64) (*Object, error) {
 	msgs, err := f.header(addr)
 	if err != nil {
 		return nil, err
@@ -72,8 +87,29 @@ func (f *File) Object(addr uint64) (*Object, error) {
 			if o.links, err = f.groupLinks(bt, heap); err != nil {
 				return nil, fmt.Errorf("group at %d: %w", addr, err)
 			}
-		case 0x06, 0x02: // link / link info: new-style groups
-			return nil, errf("object at %d uses new-style (link message) groups; only symbol-table groups are supported", addr)
+		case 0x02: // link info (§IV.A.2.c): compact links live in this header
+			ver, fl := c.u8(), c.u8()
+			if fl&1 != 0 {
+				c.skip(8)
+			}
+			heap := c.off()
+			if c.err != nil || ver != 0 {
+				return nil, errf("object at %d: link info message", addr)
+			}
+			if heap != undefAddr {
+				return nil, errf("object at %d: dense link storage (fractal heap) is not supported", addr)
+			}
+			o.Group = true
+		case 0x06: // link (§IV.A.2.g)
+			l, err := f.linkMessage(c)
+			if err != nil {
+				return nil, fmt.Errorf("group at %d: %w", addr, err)
+			}
+			o.Group = true
+			o.links = append(o.links, l)
+			if len(o.links) > f.lim.MaxLinks {
+				return nil, fmt.Errorf("%w: group with more than %d links", ErrLimit, f.lim.MaxLinks)
+			}
 		case 0x01:
 			if err := o.dataspace(c); err != nil {
 				return nil, fmt.Errorf("dataset at %d: %w", addr, err)
@@ -95,10 +131,49 @@ func (f *File) Object(addr uint64) (*Object, error) {
 			}
 		}
 	}
+	if o.Group {
+		sort.Slice(o.links, func(i, j int) bool { return o.links[i].Name < o.links[j].Name })
+		for i := 1; i < len(o.links); i++ {
+			if o.links[i].Name == o.links[i-1].Name {
+				return nil, errf("group at %d has two links named %q", addr, o.links[i].Name)
+			}
+		}
+	}
 	if !o.Group && !(haveSpace && haveType && haveLayout) {
 		return nil, errf("object at %d is neither a group nor a dataset", addr)
 	}
 	return o, nil
+}
+
+// linkMessage decodes a hard link; soft and external links are refused.
+func (f *File) linkMessage(c *cursor) (Link, error) {
+	ver, fl := c.u8(), c.u8()
+	if ver != 1 {
+		return Link{}, errf("link message version %d", ver)
+	}
+	typ := uint8(0)
+	if fl&0x08 != 0 {
+		typ = c.u8()
+	}
+	if fl&0x04 != 0 {
+		c.skip(8)
+	}
+	if fl&0x10 != 0 {
+		c.skip(1)
+	}
+	n := c.uN(1 << (fl & 3))
+	if n > 1<<16 {
+		return Link{}, errf("link name of %d bytes", n)
+	}
+	name := string(c.take(int(n)))
+	if typ != 0 {
+		return Link{}, errf("link %q is soft or external (type %d)", name, typ)
+	}
+	addr := c.off()
+	if c.err != nil {
+		return Link{}, c.err
+	}
+	return Link{Name: name, Addr: addr}, nil
 }
 
 // Links returns a group's children sorted by name.
@@ -459,6 +534,12 @@ func (o *Object) chunked(want int) ([]byte, error) {
 		chunkElems *= d
 	}
 	chunkBytes := chunkElems * o.Size
+	// A valid file has exactly one chunk per grid cell; more is corrupt (and bounds work).
+	maxChunks := 1
+	for k, d := range o.Dims {
+		maxChunks *= (d + o.chunk[k] - 1) / o.chunk[k]
+	}
+	nchunks := 0
 	f := o.f
 	seen := map[uint64]bool{}
 	var walk func(addr uint64, depth int) error
@@ -503,6 +584,10 @@ func (o *Object) chunked(want int) ([]byte, error) {
 					return err
 				}
 				continue
+			}
+			nchunks++
+			if nchunks > maxChunks {
+				return errf("more than the %d chunks the dataset's shape needs", maxChunks)
 			}
 			if child >= uint64(len(f.b)) || uint64(size) > uint64(len(f.b))-child {
 				return errf("chunk (%d bytes at %d) beyond end of file", size, child)
@@ -686,8 +771,28 @@ func (o *Object) Strings(maxLen int) ([]string, error) {
 	return out, nil
 }
 
-// globalObject finds object idx in the global heap collection at addr (§III.E).
+// globalObject finds object idx in the global heap collection at addr (§III.E); each
+// collection is parsed once.
 func (f *File) globalObject(addr uint64, idx uint32) ([]byte, error) {
+	col, ok := f.gcols[addr]
+	if !ok {
+		var err error
+		if col, err = f.parseCollection(addr); err != nil {
+			return nil, err
+		}
+		if f.gcols == nil {
+			f.gcols = map[uint64]map[uint32][]byte{}
+		}
+		f.gcols[addr] = col
+	}
+	data, ok := col[idx]
+	if !ok {
+		return nil, errf("global heap object %d not found in collection at %d", idx, addr)
+	}
+	return data, nil
+}
+
+func (f *File) parseCollection(addr uint64) (map[uint32][]byte, error) {
 	if err := f.charge(); err != nil {
 		return nil, err
 	}
@@ -705,6 +810,7 @@ func (f *File) globalObject(addr uint64, idx uint32) ([]byte, error) {
 	}
 	end := int(addr + size)
 	hdr := 2 + 2 + 4 + f.sl
+	col := map[uint32][]byte{}
 	for r.err == nil && r.p+hdr <= end {
 		id := r.u16()
 		r.skip(6)
@@ -717,12 +823,10 @@ func (f *File) globalObject(addr uint64, idx uint32) ([]byte, error) {
 		}
 		data := r.take(int(osz))
 		r.skip((8 - int(osz)%8) % 8)
-		if uint32(id) == idx {
-			return data, r.err
-		}
+		col[uint32(id)] = data
 	}
 	if r.err != nil {
 		return nil, r.err
 	}
-	return nil, errf("global heap object %d not found in collection at %d", idx, addr)
+	return col, nil
 }

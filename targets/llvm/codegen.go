@@ -1,0 +1,676 @@
+package llvm
+
+import (
+	"fmt"
+
+	"github.com/llir/llvm/ir"
+	"github.com/llir/llvm/ir/constant"
+	"github.com/llir/llvm/ir/enum"
+	"github.com/llir/llvm/ir/types"
+	"github.com/llir/llvm/ir/value"
+)
+
+// Runtime protocol of the generated program (all integers little-endian int32).
+//
+// stdin:  magic, steps, nprobe, probe id × nprobe, nev, (t, input id) × nev sorted by t.
+// A probe id is pop·4 + var (var 0 = u, 1 = v, 2 = q, 3 = spikes); an input id is the
+// flat index over the netlist's inputs in order.
+// stdout: per step, for every population read by an output (in population order): the
+// spike count and the neuron indices; then every requested probe's row (int32 per
+// neuron; spikes as one byte per neuron). After the last step: the magic again.
+const (
+	protoMagic = 0x314e4e53 // "SNN1"
+	probeVars  = 4
+	varU       = 0
+	varV       = 1
+	varQ       = 2
+	varSpikes  = 3
+)
+
+// Exit codes of the generated program.
+const (
+	exitShortRead = 3
+	exitBadMagic  = 4
+)
+
+// inlineArrayMax is the largest constant array written as a typed array literal; larger
+// ones are byte strings (align 64) read through a bitcast pointer (smaller, faster to parse).
+const inlineArrayMax = 64
+
+var (
+	i1, i8, i16, i32, i64 = types.I1, types.I8, types.I16, types.I32, types.I64
+	i8p                   = types.I8Ptr
+)
+
+func ci32(x int64) *constant.Int { return constant.NewInt(i32, x) }
+func ci64(x int64) *constant.Int { return constant.NewInt(i64, x) }
+
+// arrayRef is a global array and a constant pointer to its first element.
+type arrayRef struct {
+	g    *ir.Global
+	elem *types.IntType
+	base constant.Constant
+	n    int
+}
+
+type popG struct {
+	u, v, q, ref, spk, acc, fired arrayRef
+	nf                            *ir.Global
+	// per-neuron parameter arrays (nil entries: uniform, folded as immediates)
+	decU, decV, bias, vth, vmin, vmax, refract, u0, v0 *arrayRef
+	spkWords                                           int
+}
+
+type projG struct {
+	w, start, tgt, dly arrayRef
+	deliver            *ir.Func
+}
+
+// gen generates the module for one network.
+type gen struct {
+	m     *ir.Module
+	net   *netM
+	pops  []popG
+	projs []projG
+
+	stdin, stdout                       *ir.Global
+	fread, fwrite, malloc, exit, fflush *ir.Func
+	saddSat                             *ir.Func
+	keepQ                               *ir.Global
+	readn                               *ir.Func
+	step, input, reset, probe, emit     *ir.Func
+}
+
+// generate builds the LLVM module of net. Names and ordering depend only on the
+// network, so the text is stable under re-generation.
+func generate(net *netM) *ir.Module {
+	g := &gen{m: ir.NewModule(), net: net}
+	g.m.SourceFilename = "snnc"
+	g.declareRuntime()
+	g.globals()
+	for j := range net.projs {
+		g.genDeliver(j)
+	}
+	g.genReset()
+	g.genStep()
+	g.genInput()
+	g.genProbe()
+	g.genEmit()
+	g.genMain()
+	return g.m
+}
+
+func (g *gen) declareRuntime() {
+	m := g.m
+	g.stdin = m.NewGlobal("stdin", i8p)
+	g.stdout = m.NewGlobal("stdout", i8p)
+	g.stdin.Linkage, g.stdout.Linkage = enum.LinkageExternal, enum.LinkageExternal
+	g.fread = m.NewFunc("fread", i64, ir.NewParam("", i8p), ir.NewParam("", i64), ir.NewParam("", i64), ir.NewParam("", i8p))
+	g.fwrite = m.NewFunc("fwrite", i64, ir.NewParam("", i8p), ir.NewParam("", i64), ir.NewParam("", i64), ir.NewParam("", i8p))
+	g.malloc = m.NewFunc("malloc", i8p, ir.NewParam("", i64))
+	g.exit = m.NewFunc("exit", types.Void, ir.NewParam("", i32))
+	g.fflush = m.NewFunc("fflush", i32, ir.NewParam("", i8p))
+	g.saddSat = m.NewFunc("llvm.sadd.sat.i32", i32, ir.NewParam("", i32), ir.NewParam("", i32))
+	g.keepQ = m.NewGlobalDef("snn_keep_q", ci32(0))
+	g.keepQ.Linkage = enum.LinkageInternal
+}
+
+// dataArray defines a constant array of ints.
+func (g *gen) dataArray(name string, elem *types.IntType, vals []int64) arrayRef {
+	n := len(vals)
+	if n <= inlineArrayMax {
+		at := types.NewArray(uint64(n), elem)
+		cs := make([]constant.Constant, n)
+		for i, v := range vals {
+			cs[i] = constant.NewInt(elem, v)
+		}
+		gl := g.m.NewGlobalDef(name, constant.NewArray(at, cs...))
+		gl.Immutable = true
+		gl.Linkage = enum.LinkageInternal
+		return arrayRef{g: gl, elem: elem, n: n, base: constant.NewGetElementPtr(at, gl, ci64(0), ci64(0))}
+	}
+	size := int(elem.BitSize / 8)
+	b := make([]byte, n*size)
+	for i, v := range vals {
+		for k := 0; k < size; k++ {
+			b[i*size+k] = byte(uint64(v) >> (8 * k)) // little-endian (x86-64, aarch64)
+		}
+	}
+	gl := g.m.NewGlobalDef(name, constant.NewCharArray(b))
+	gl.Immutable = true
+	gl.Linkage = enum.LinkageInternal
+	gl.Align = 64
+	return arrayRef{g: gl, elem: elem, n: n, base: constant.NewBitCast(gl, types.NewPointer(elem))}
+}
+
+// stateArray defines a zero-initialized mutable array.
+func (g *gen) stateArray(name string, elem *types.IntType, n int) arrayRef {
+	at := types.NewArray(uint64(n), elem)
+	gl := g.m.NewGlobalDef(name, constant.NewZeroInitializer(at))
+	gl.Linkage = enum.LinkageInternal
+	gl.Align = 64
+	return arrayRef{g: gl, elem: elem, n: n, base: constant.NewGetElementPtr(at, gl, ci64(0), ci64(0))}
+}
+
+func (g *gen) paramArray(name string, v ivec, elem *types.IntType) *arrayRef {
+	if len(v) == 1 {
+		return nil
+	}
+	a := g.dataArray(name, elem, v)
+	return &a
+}
+
+func (g *gen) globals() {
+	for pi := range g.net.pops {
+		p := &g.net.pops[pi]
+		pre := fmt.Sprintf("p%d.", pi)
+		n := max(p.n, 1)
+		pg := popG{}
+		pg.u = g.stateArray(pre+"u", i32, n)
+		pg.v = g.stateArray(pre+"v", i32, n)
+		pg.q = g.stateArray(pre+"q", i32, n)
+		if p.needRef {
+			pg.ref = g.stateArray(pre+"ref", i8, n)
+		}
+		pg.spkWords = (n + 63) / 64 * 8 // whole 64-byte blocks
+		pg.spk = g.stateArray(pre+"spk", i8, pg.spkWords*8)
+		pg.acc = g.stateArray(pre+"acc", i32, n*p.slots)
+		if p.fired {
+			pg.fired = g.stateArray(pre+"fired", i32, n)
+			pg.nf = g.m.NewGlobalDef(pre+"nf", ci32(0))
+			pg.nf.Linkage = enum.LinkageInternal
+		}
+		pg.decU = g.paramArray(pre+"decu", p.decU, i32)
+		pg.decV = g.paramArray(pre+"decv", p.decV, i32)
+		pg.bias = g.paramArray(pre+"bias", p.bias, i32)
+		pg.vth = g.paramArray(pre+"vth", p.vth, i32)
+		pg.vmin = g.paramArray(pre+"vmin", p.vmin, i32)
+		pg.vmax = g.paramArray(pre+"vmax", p.vmax, i32)
+		pg.refract = g.paramArray(pre+"refract", p.refract, i8)
+		pg.u0 = g.paramArray(pre+"u0", p.u0, i32)
+		pg.v0 = g.paramArray(pre+"v0", p.v0, i32)
+		g.pops = append(g.pops, pg)
+	}
+	for j := range g.net.projs {
+		pr := &g.net.projs[j]
+		pre := fmt.Sprintf("w%d.", j)
+		var pg projG
+		pg.w = g.dataArray(pre+"w", i16, pr.w)
+		if !pr.dense {
+			pg.start = g.dataArray(pre+"start", i32, pr.start)
+			pg.tgt = g.dataArray(pre+"tgt", i32, pr.tgt)
+			if pr.dly != nil {
+				pg.dly = g.dataArray(pre+"dly", i8, pr.dly)
+			}
+		}
+		g.projs = append(g.projs, pg)
+	}
+}
+
+// fb is a function under construction: the current block and a block counter.
+type fb struct {
+	f *ir.Func
+	b *ir.Block
+	n int
+}
+
+func newFB(f *ir.Func) *fb {
+	x := &fb{f: f}
+	x.b = f.NewBlock("entry")
+	return x
+}
+
+func (x *fb) block(name string) *ir.Block {
+	x.n++
+	return x.f.NewBlock(fmt.Sprintf("%s%d", name, x.n))
+}
+
+// loop emits for i := from; i < to; i++ { body(i) } with i64 counters.
+func (x *fb) loop(name string, from, to value.Value, body func(i value.Value)) {
+	pre := x.b
+	head, bodyB, exit := x.block(name+".head"), x.block(name+".body"), x.block(name+".exit")
+	pre.NewBr(head)
+	i := head.NewPhi(ir.NewIncoming(from, pre))
+	head.NewCondBr(head.NewICmp(enum.IPredSLT, i, to), bodyB, exit)
+	x.b = bodyB
+	body(i)
+	next := x.b.NewAdd(i, ci64(1))
+	i.Incs = append(i.Incs, ir.NewIncoming(next, x.b))
+	x.b.NewBr(head)
+	x.b = exit
+}
+
+// when emits if cond { body() }.
+func (x *fb) when(name string, cond value.Value, body func()) {
+	then, done := x.block(name+".then"), x.block(name+".done")
+	x.b.NewCondBr(cond, then, done)
+	x.b = then
+	body()
+	x.b.NewBr(done)
+	x.b = done
+}
+
+func (x *fb) ptr(a arrayRef, idx value.Value) value.Value {
+	return x.b.NewGetElementPtr(a.elem, a.base, idx)
+}
+
+func (x *fb) load(a arrayRef, idx value.Value) value.Value {
+	return x.b.NewLoad(a.elem, x.ptr(a, idx))
+}
+
+func (x *fb) store(v value.Value, a arrayRef, idx value.Value) {
+	x.b.NewStore(v, x.ptr(a, idx))
+}
+
+// param is a uniform register as an immediate, or its per-neuron array element.
+func (x *fb) param(v ivec, a *arrayRef, i value.Value) value.Value {
+	if a == nil {
+		return ci32(v[0])
+	}
+	return x.load(*a, i)
+}
+
+// wrap is spec §3 wrap(x, b): sign extension from bit b of an int32.
+func (x *fb) wrap(v value.Value, b uint) value.Value {
+	s := ci32(int64(31 - b))
+	return x.b.NewAShr(x.b.NewShl(v, s), s)
+}
+
+// decay is spec §3 decay(x, D) = shr0(x·f, 12) with f = 4096 − D ∈ [0, 4096], computed
+// exactly in 32 bits: with a = |x| = h·4096 + l, (a·f) >> 12 = h·f + ((l·f) >> 12), each
+// term below 2^31 (unsigned), then the sign of x is restored (toward zero).
+//
+// small (|x| ≤ 2^23, so h ≤ 2^11) masks h to 12 bits, a no-op that tells the optimizer
+// both products fit 16-bit multiplies.
+func (x *fb) decay(v value.Value, f ivec, fa *arrayRef, i value.Value, small bool) value.Value {
+	if fa == nil {
+		switch f[0] {
+		case decayOne:
+			return v
+		case 0:
+			return ci32(0)
+		}
+	}
+	fv := x.param(f, fa, i)
+	b := x.b
+	s := b.NewAShr(v, ci32(31))        // 0 or −1
+	a := b.NewSub(b.NewXor(v, s), s)   // |x| (2^31 as unsigned for MinInt32)
+	h := b.NewLShr(a, ci32(decayBits)) // a >> 12
+	l := b.NewAnd(a, ci32(decayOne-1)) // a & 4095
+	r := b.NewAdd(b.NewMul(h, fv), b.NewLShr(b.NewMul(l, fv), ci32(decayBits)))
+	return b.NewSub(b.NewXor(r, s), s) // sign restored
+}
+
+// contrib is the chip-mode synaptic contribution shexp(w, e) << 6 (spec §3; per-synapse
+// flooring for negative exponents, notes §3.2).
+func (x *fb) contrib(w value.Value, e int) value.Value {
+	w32 := x.b.NewSExt(w, i32)
+	if e >= 0 {
+		return x.b.NewShl(w32, ci32(int64(e+wShift)))
+	}
+	return x.b.NewShl(x.b.NewAShr(w32, ci32(int64(-e))), ci32(wShift))
+}
+
+func (g *gen) genDeliver(j int) {
+	pr := &g.net.projs[j]
+	pd := &g.projs[j]
+	post := &g.net.pops[pr.post]
+	acc := g.pops[pr.post].acc
+	pre, t := ir.NewParam("pre", i32), ir.NewParam("t", i32)
+	f := g.m.NewFunc(fmt.Sprintf("deliver.%d", j), types.Void, pre, t)
+	f.Linkage = enum.LinkageInternal
+	pd.deliver = f
+	x := newFB(f)
+	mask := int64(post.slots - 1)
+	N := int64(post.n)
+	// slotBase is the accumulator slot of a spike emitted at t with delay d: due at
+	// t + 1 + d (spec §2), ring index (t + 1 + d) mod slots.
+	slotBase := func(d value.Value) value.Value {
+		if mask == 0 {
+			return ci64(0)
+		}
+		s := x.b.NewAnd(x.b.NewAdd(x.b.NewAdd(t, ci32(1)), d), ci32(mask))
+		return x.b.NewMul(x.b.NewZExt(s, i64), ci64(N))
+	}
+	pre64 := x.b.NewZExt(pre, i64)
+	if pr.dense {
+		base := slotBase(ci32(int64(pr.delay)))
+		row := x.b.NewMul(pre64, ci64(N))
+		x.loop("k", ci64(0), ci64(N), func(k value.Value) {
+			w := x.load(pd.w, x.b.NewAdd(row, k))
+			p := x.ptr(acc, x.b.NewAdd(base, k))
+			x.b.NewStore(x.b.NewAdd(x.b.NewLoad(i32, p), x.contrib(w, pr.exp)), p)
+		})
+	} else {
+		s := x.b.NewSExt(x.load(pd.start, pre64), i64)
+		e := x.b.NewSExt(x.load(pd.start, x.b.NewAdd(pre64, ci64(1))), i64)
+		var base value.Value
+		if pr.dly == nil {
+			base = slotBase(ci32(int64(pr.delay)))
+		}
+		x.loop("k", s, e, func(k value.Value) {
+			b := base
+			if pr.dly != nil {
+				b = slotBase(x.b.NewZExt(x.load(pd.dly, k), i32))
+			}
+			tg := x.b.NewSExt(x.load(pd.tgt, k), i64)
+			w := x.load(pd.w, k)
+			p := x.ptr(acc, x.b.NewAdd(b, tg))
+			x.b.NewStore(x.b.NewAdd(x.b.NewLoad(i32, p), x.contrib(w, pr.exp)), p)
+		})
+	}
+	x.b.NewRet(nil)
+}
+
+// genReset writes the initial state: u0, v0, refractory 0, empty accumulators.
+func (g *gen) genReset() {
+	f := g.m.NewFunc("snn_reset", types.Void)
+	g.reset = f
+	x := newFB(f)
+	for pi := range g.net.pops {
+		p, pg := &g.net.pops[pi], &g.pops[pi]
+		n := int64(p.n)
+		x.loop("i", ci64(0), ci64(n), func(i value.Value) {
+			x.store(x.param(p.u0, pg.u0, i), pg.u, i)
+			x.store(x.param(p.v0, pg.v0, i), pg.v, i)
+			x.store(ci32(0), pg.q, i)
+			if p.needRef {
+				x.store(constant.NewInt(i8, 0), pg.ref, i)
+			}
+		})
+		x.loop("i", ci64(0), ci64(int64(pg.spk.n)), func(i value.Value) {
+			x.store(constant.NewInt(i8, 0), pg.spk, i)
+		})
+		x.loop("i", ci64(0), ci64(int64(pg.acc.n)), func(i value.Value) {
+			x.store(ci32(0), pg.acc, i)
+		})
+		if p.fired {
+			x.b.NewStore(ci32(0), pg.nf)
+		}
+	}
+	x.b.NewRet(nil)
+}
+
+// compartments emits the update of every compartment of population pi (spec §3, chip
+// mode), written branch-free so the loop vectorizes.
+func (g *gen) compartments(x *fb, pi int, t value.Value) {
+	p := &g.net.pops[pi]
+	var slot value.Value = ci64(0)
+	if p.slots > 1 {
+		s := x.b.NewAnd(t, ci32(int64(p.slots-1)))
+		slot = x.b.NewMul(x.b.NewZExt(s, i64), ci64(int64(p.n)))
+	}
+	// Two copies of the loop: q is stored only when a q probe asked for it.
+	keep := x.b.NewICmp(enum.IPredNE, x.b.NewLoad(i32, g.keepQ), ci32(0))
+	withQ, noQ, done := x.block("cx.q"), x.block("cx.noq"), x.block("cx.done")
+	x.b.NewCondBr(keep, withQ, noQ)
+	for _, storeQ := range []bool{true, false} {
+		x.b = noQ
+		if storeQ {
+			x.b = withQ
+		}
+		g.compartmentLoop(x, pi, slot, storeQ)
+		x.b.NewBr(done)
+	}
+	x.b = done
+}
+
+func (g *gen) compartmentLoop(x *fb, pi int, slot value.Value, storeQ bool) {
+	p, pg := &g.net.pops[pi], &g.pops[pi]
+	x.loop("cx", ci64(0), ci64(int64(p.n)), func(i value.Value) {
+		b := func() *ir.Block { return x.b }
+		ap := x.ptr(pg.acc, b().NewAdd(slot, i))
+		a := b().NewLoad(i32, ap)
+		b().NewStore(ci32(0), ap)
+		// q = wrap(Σ shexp(w, e) << 6, 21): the int32 sum wraps harmlessly first.
+		q := x.wrap(a, qBits)
+		if storeQ {
+			x.store(q, pg.q, i)
+		}
+		// u = wrap(decay(u, du + 1) + q, 23)
+		u := x.wrap(b().NewAdd(x.decay(x.load(pg.u, i), p.decU, pg.decU, i, p.uSmall), q), uBits)
+		x.store(u, pg.u, i)
+		// u2 = wrap(u + bias, 23)
+		var u2 value.Value = u
+		if pg.bias != nil || p.bias[0] != 0 {
+			u2 = x.wrap(b().NewAdd(u, x.param(p.bias, pg.bias, i)), uBits)
+		}
+		// v = clip(decay(v, dv) + u2, vmin, vmax)
+		dv := x.decay(x.load(pg.v, i), p.decV, pg.decV, i, p.vSmall)
+		var v value.Value
+		if p.satAdd {
+			v = b().NewCall(g.saddSat, dv, u2)
+		} else {
+			v = b().NewAdd(dv, u2)
+		}
+		vmin, vmax := x.param(p.vmin, pg.vmin, i), x.param(p.vmax, pg.vmax, i)
+		v = b().NewSelect(b().NewICmp(enum.IPredSLT, v, vmin), vmin, v)
+		v = b().NewSelect(b().NewICmp(enum.IPredSGT, v, vmax), vmax, v)
+		var ref value.Value
+		zero8 := constant.NewInt(i8, 0)
+		if p.needRef {
+			// if refractory_left > 0: v = 0   (the counter is an i8: refract_delay ≤ 63)
+			ref = x.load(pg.ref, i)
+			v = b().NewSelect(b().NewICmp(enum.IPredSGT, ref, zero8), ci32(0), v)
+		}
+		// spike = v > (vth << 6), strict; a spike resets v to 0
+		spk := b().NewICmp(enum.IPredSGT, v, x.param(p.vth, pg.vth, i))
+		x.store(b().NewSelect(spk, ci32(0), v), pg.v, i)
+		if p.needRef {
+			// refractory_left = spike ? refract_delay : left; then max(left − 1, 0)
+			var rd value.Value = constant.NewInt(i8, p.refract[0])
+			if pg.refract != nil {
+				rd = x.load(*pg.refract, i)
+			}
+			var r value.Value = b().NewSelect(spk, rd, ref)
+			r = b().NewSub(r, b().NewZExt(b().NewICmp(enum.IPredSGT, r, zero8), i8))
+			x.store(r, pg.ref, i)
+		}
+		x.store(b().NewZExt(spk, i8), pg.spk, i)
+	})
+}
+
+// scan walks the spike flags of population pi 64 at a time (eight words or-ed), then
+// word by word, and calls fn for every neuron that fired (ascending index).
+func (g *gen) scan(x *fb, pi int, fn func(n value.Value)) {
+	pg := &g.pops[pi]
+	words := constant.NewBitCast(pg.spk.g, types.NewPointer(i64))
+	x.loop("blk", ci64(0), ci64(int64(pg.spkWords/8)), func(blk value.Value) {
+		w0 := x.b.NewMul(blk, ci64(8))
+		var any value.Value = ci64(0)
+		for k := int64(0); k < 8; k++ {
+			any = x.b.NewOr(any, x.b.NewLoad(i64, x.b.NewGetElementPtr(i64, words, x.b.NewAdd(w0, ci64(k)))))
+		}
+		x.when("blk", x.b.NewICmp(enum.IPredNE, any, ci64(0)), func() {
+			x.loop("w", w0, x.b.NewAdd(w0, ci64(8)), func(w value.Value) {
+				word := x.b.NewLoad(i64, x.b.NewGetElementPtr(i64, words, w))
+				x.when("any", x.b.NewICmp(enum.IPredNE, word, ci64(0)), func() {
+					base := x.b.NewMul(w, ci64(8))
+					x.loop("bit", ci64(0), ci64(8), func(k value.Value) {
+						idx := x.b.NewAdd(base, k)
+						fl := x.load(pg.spk, idx)
+						x.when("fired", x.b.NewICmp(enum.IPredNE, fl, constant.NewInt(i8, 0)), func() {
+							fn(x.b.NewTrunc(idx, i32))
+						})
+					})
+				})
+			})
+		})
+	})
+}
+
+// genStep emits snn_step(t): every compartment update, then the routing of the spikes
+// of step t into the accumulator slots of t + 1 + delay (spec §2).
+func (g *gen) genStep() {
+	t := ir.NewParam("t", i32)
+	f := g.m.NewFunc("snn_step", types.Void, t)
+	g.step = f
+	x := newFB(f)
+	for pi := range g.net.pops {
+		g.compartments(x, pi, t)
+	}
+	for pi := range g.net.pops {
+		p, pg := &g.net.pops[pi], &g.pops[pi]
+		if len(p.routes) == 0 && !p.fired {
+			continue
+		}
+		if p.fired {
+			x.b.NewStore(ci32(0), pg.nf)
+		}
+		g.scan(x, pi, func(n value.Value) {
+			if p.fired {
+				k := x.b.NewLoad(i32, pg.nf)
+				x.store(n, pg.fired, x.b.NewZExt(k, i64))
+				x.b.NewStore(x.b.NewAdd(k, ci32(1)), pg.nf)
+			}
+			for _, j := range p.routes {
+				x.b.NewCall(g.projs[j].deliver, n, t)
+			}
+		})
+	}
+	x.b.NewRet(nil)
+}
+
+// genInput emits snn_input(id, t): an external event of step t on flat input id,
+// routed like a spike emitted at t. Ids outside every input are ignored.
+func (g *gen) genInput() {
+	id, t := ir.NewParam("id", i32), ir.NewParam("t", i32)
+	f := g.m.NewFunc("snn_input", types.Void, id, t)
+	g.input = f
+	x := newFB(f)
+	for _, in := range g.net.inputs {
+		if len(in.routes) == 0 {
+			continue
+		}
+		local := x.b.NewSub(id, ci32(int64(in.offset)))
+		x.when("in", x.b.NewICmp(enum.IPredULT, local, ci32(int64(in.size))), func() {
+			for _, j := range in.routes {
+				x.b.NewCall(g.projs[j].deliver, local, t)
+			}
+		})
+	}
+	x.b.NewRet(nil)
+}
+
+func (x *fb) write(g *gen, ptr value.Value, size, count value.Value) {
+	out := x.b.NewLoad(i8p, g.stdout)
+	x.b.NewCall(g.fwrite, ptr, size, count, out)
+}
+
+// genProbe emits snn_probe(id): writes the row of one probe (see the protocol).
+func (g *gen) genProbe() {
+	id := ir.NewParam("id", i32)
+	f := g.m.NewFunc("snn_probe", types.Void, id)
+	g.probe = f
+	x := newFB(f)
+	entry := x.b
+	done := x.block("done")
+	done.NewRet(nil)
+	var cases []*ir.Case
+	for pi := range g.net.pops {
+		p, pg := &g.net.pops[pi], &g.pops[pi]
+		for _, va := range []struct {
+			v int
+			a arrayRef
+		}{{varU, pg.u}, {varV, pg.v}, {varQ, pg.q}, {varSpikes, pg.spk}} {
+			b := x.block(fmt.Sprintf("p%d.%d.", pi, va.v))
+			x.b = b
+			ptr := x.b.NewBitCast(va.a.base, i8p)
+			x.write(g, ptr, ci64(int64(va.a.elem.BitSize/8)), ci64(int64(p.n)))
+			x.b.NewBr(done)
+			cases = append(cases, ir.NewCase(ci32(int64(pi*probeVars+va.v)), b))
+		}
+	}
+	entry.NewSwitch(id, done, cases...)
+}
+
+// genEmit emits snn_emit(): the spikes of every output population this step.
+func (g *gen) genEmit() {
+	f := g.m.NewFunc("snn_emit", types.Void)
+	g.emit = f
+	x := newFB(f)
+	for pi := range g.net.pops {
+		if !g.net.pops[pi].fired {
+			continue
+		}
+		pg := &g.pops[pi]
+		x.write(g, x.b.NewBitCast(pg.nf, i8p), ci64(4), ci64(1))
+		n := x.b.NewZExt(x.b.NewLoad(i32, pg.nf), i64)
+		x.write(g, x.b.NewBitCast(pg.fired.base, i8p), ci64(4), n)
+	}
+	x.b.NewRet(nil)
+}
+
+// genMain emits the program entry: read the run request, reset, step, write.
+func (g *gen) genMain() {
+	// readn(p, n): fread exactly n bytes or exit(3).
+	p, n := ir.NewParam("p", i8p), ir.NewParam("n", i64)
+	rf := g.m.NewFunc("snn_readn", types.Void, p, n)
+	rf.Linkage = enum.LinkageInternal
+	g.readn = rf
+	{
+		x := newFB(rf)
+		in := x.b.NewLoad(i8p, g.stdin)
+		got := x.b.NewCall(g.fread, p, ci64(1), n, in)
+		x.when("short", x.b.NewICmp(enum.IPredNE, got, n), func() {
+			x.b.NewCall(g.exit, ci32(exitShortRead))
+		})
+		x.b.NewRet(nil)
+	}
+	f := g.m.NewFunc("main", i32)
+	x := newFB(f)
+	hdr := x.b.NewAlloca(types.NewArray(3, i32))
+	hp := x.b.NewGetElementPtr(types.NewArray(3, i32), hdr, ci64(0), ci64(0))
+	x.b.NewCall(rf, x.b.NewBitCast(hp, i8p), ci64(12))
+	magic := x.b.NewLoad(i32, hp)
+	x.when("badmagic", x.b.NewICmp(enum.IPredNE, magic, ci32(protoMagic)), func() {
+		x.b.NewCall(g.exit, ci32(exitBadMagic))
+	})
+	steps := x.b.NewSExt(x.b.NewLoad(i32, x.b.NewGetElementPtr(i32, hp, ci64(1))), i64)
+	np := x.b.NewSExt(x.b.NewLoad(i32, x.b.NewGetElementPtr(i32, hp, ci64(2))), i64)
+	pbuf := x.b.NewCall(g.malloc, x.b.NewAdd(x.b.NewMul(np, ci64(4)), ci64(4)))
+	x.b.NewCall(rf, pbuf, x.b.NewMul(np, ci64(4)))
+	probes := x.b.NewBitCast(pbuf, types.NewPointer(i32))
+	x.loop("keepq", ci64(0), np, func(i value.Value) {
+		id := x.b.NewLoad(i32, x.b.NewGetElementPtr(i32, probes, i))
+		x.when("isq", x.b.NewICmp(enum.IPredEQ, x.b.NewSRem(id, ci32(probeVars)), ci32(varQ)), func() {
+			x.b.NewStore(ci32(1), g.keepQ)
+		})
+	})
+	nevp := x.b.NewAlloca(i32)
+	x.b.NewCall(rf, x.b.NewBitCast(nevp, i8p), ci64(4))
+	nev := x.b.NewSExt(x.b.NewLoad(i32, nevp), i64)
+	ebuf := x.b.NewCall(g.malloc, x.b.NewAdd(x.b.NewMul(nev, ci64(8)), ci64(8)))
+	x.b.NewCall(rf, ebuf, x.b.NewMul(nev, ci64(8)))
+	evs := x.b.NewBitCast(ebuf, types.NewPointer(i32))
+	kp := x.b.NewAlloca(i64)
+	x.b.NewStore(ci64(0), kp)
+	x.b.NewCall(g.reset)
+	x.loop("t", ci64(0), steps, func(t value.Value) {
+		t32 := x.b.NewTrunc(t, i32)
+		x.b.NewCall(g.step, t32)
+		// external events of step t (sorted by t)
+		head, body, done := x.block("ev.head"), x.block("ev.body"), x.block("ev.done")
+		x.b.NewBr(head)
+		k := head.NewLoad(i64, kp)
+		more := head.NewICmp(enum.IPredSLT, k, nev)
+		check := x.block("ev.check")
+		head.NewCondBr(more, check, done)
+		et := check.NewLoad(i32, check.NewGetElementPtr(i32, evs, check.NewMul(k, ci64(2))))
+		check.NewCondBr(check.NewICmp(enum.IPredEQ, et, t32), body, done)
+		eid := body.NewLoad(i32, body.NewGetElementPtr(i32, evs, body.NewAdd(body.NewMul(k, ci64(2)), ci64(1))))
+		body.NewCall(g.input, eid, t32)
+		body.NewStore(body.NewAdd(k, ci64(1)), kp)
+		body.NewBr(head)
+		x.b = done
+		x.b.NewCall(g.emit)
+		x.loop("pr", ci64(0), np, func(i value.Value) {
+			x.b.NewCall(g.probe, x.b.NewLoad(i32, x.b.NewGetElementPtr(i32, probes, i)))
+		})
+	})
+	mp := x.b.NewAlloca(i32)
+	x.b.NewStore(ci32(protoMagic), mp)
+	x.write(g, x.b.NewBitCast(mp, i8p), ci64(4), ci64(1))
+	x.b.NewCall(g.fflush, x.b.NewLoad(i8p, g.stdout))
+	x.b.NewRet(ci32(0))
+}

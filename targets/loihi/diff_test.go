@@ -1,0 +1,141 @@
+package loihi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/snnc/snnc/compiler"
+	"github.com/snnc/snnc/emulator"
+	"github.com/snnc/snnc/ir/snnjson"
+	"github.com/snnc/snnc/targets"
+	_ "github.com/snnc/snnc/targets/ref"
+)
+
+// floatModel writes a two-layer float network (Input → Affine → neuron → Affine →
+// neuron → Output) as snn-json.
+func floatModel(seed uint64, model string, nin, nh, nout int, mixed bool, bias float64) []byte {
+	r := emulator.NewRand(seed, 1)
+	mat := func(rows, cols int, scale float64) [][]float64 {
+		m := make([][]float64, rows)
+		for i := range m {
+			m[i] = make([]float64, cols)
+			for j := range m[i] {
+				w := scale * r.Float64()
+				if mixed && r.Intn(4) == 0 {
+					w = -w
+				}
+				m[i][j] = math.Round(w*1000) / 1000
+			}
+		}
+		return m
+	}
+	vec := func(n int, v float64) []float64 {
+		out := make([]float64, n)
+		for i := range out {
+			out[i] = v
+		}
+		return out
+	}
+	neuron := func(n int) map[string]any {
+		switch model {
+		case "LIF":
+			return map[string]any{"type": "LIF", "tau": vec(n, 0.02), "r": vec(n, 1), "v_leak": vec(n, 0), "v_threshold": vec(n, 1), "v_reset": vec(n, 0)}
+		case "CubaLIF":
+			return map[string]any{"type": "CubaLIF", "tau_syn": vec(n, 0.005), "tau_mem": vec(n, 0.02), "r": vec(n, 1), "v_leak": vec(n, 0),
+				"v_threshold": vec(n, 1), "v_reset": vec(n, 0), "w_in": vec(n, 1)}
+		}
+		return map[string]any{"type": "IF", "r": vec(n, 1), "v_threshold": vec(n, 0.05), "v_reset": vec(n, 0)}
+	}
+	s1, s2 := 8.0, 6.0
+	switch model {
+	case "CubaLIF":
+		s1, s2 = 5, 2.5
+	case "IF":
+		s1, s2 = 6, 5
+	}
+	nodes := map[string]any{
+		"in":  map[string]any{"type": "Input", "shape": []int{nin}},
+		"fc1": map[string]any{"type": "Affine", "weight": mat(nh, nin, s1), "bias": vec(nh, bias)},
+		"h":   neuron(nh),
+		"fc2": map[string]any{"type": "Affine", "weight": mat(nout, nh, s2), "bias": vec(nout, 0)},
+		"o":   neuron(nout),
+		"out": map[string]any{"type": "Output", "shape": []int{nout}},
+	}
+	doc := map[string]any{"format": "snn-json", "format_version": "1.0.0", "time": map[string]any{"dt": 0.001, "unit": "s"},
+		"graph": map[string]any{"type": "NIRGraph", "nodes": nodes,
+			"edges": [][2]string{{"in", "fc1"}, {"fc1", "h"}, {"h", "fc2"}, {"fc2", "o"}, {"o", "out"}}}}
+	b, _ := json.Marshal(doc)
+	return b
+}
+
+func poisson(seed uint64, name string, n, steps int, p float64) *emulator.Stimulus {
+	r := emulator.NewRand(seed, 2)
+	s := &emulator.Stream{Shape: []int{n}}
+	for t := 0; t < steps; t++ {
+		for j := 0; j < n; j++ {
+			if r.Float64() < p {
+				s.Times, s.Indices = append(s.Times, t), append(s.Indices, j)
+			}
+		}
+	}
+	return &emulator.Stimulus{Dt: 1e-3, Steps: steps, Streams: map[string]*emulator.Stream{name: s}}
+}
+
+func runTarget(t *testing.T, name string, doc []byte, stim *emulator.Stimulus, steps int) (*emulator.Trace, *targets.Report) {
+	t.Helper()
+	g, err := snnjson.Decode(doc, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := compiler.Build(g, name, compiler.Options{}, targets.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := res.Target.Load(res.Image, res.Options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := m.Run(context.Background(), stim, steps, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr, res.Report
+}
+
+// TestDifferentialVsRef: small float networks quantized for loihi agree with the float
+// reference on output spike counts. Tolerance (stated in docs/loihi.md): the summed
+// absolute per-neuron count difference is at most 10 % of ref's total count, plus 2.
+func TestDifferentialVsRef(t *testing.T) {
+	const steps = 400
+	cases := []struct {
+		model string
+		mixed bool
+		bias  float64
+	}{{"LIF", false, 0}, {"LIF", true, 0.02}, {"CubaLIF", false, 0}, {"CubaLIF", true, 0}, {"IF", false, 0}, {"IF", true, 0.001}}
+	for k, tc := range cases {
+		t.Run(fmt.Sprintf("%s_mixed=%v_bias=%v", tc.model, tc.mixed, tc.bias), func(t *testing.T) {
+			doc := floatModel(uint64(10+k), tc.model, 20, 40, 10, tc.mixed, tc.bias)
+			stim := poisson(uint64(k), "in", 20, steps, 0.1)
+			ref, _ := runTarget(t, "ref", doc, stim, steps)
+			lo, rep := runTarget(t, "loihi", doc, stim, steps)
+			rc, lc := ref.Streams["out"].Counts(), lo.Streams["out"].Counts()
+			tot, dif := 0, 0
+			for i := range rc {
+				tot += rc[i]
+				dif += abs(rc[i] - lc[i])
+			}
+			t.Logf("ref %v\nloihi %v\n|Δ| = %d of %d", rc, lc, dif, tot)
+			if tot < 20 {
+				t.Fatalf("reference network nearly silent (%d spikes): test proves nothing", tot)
+			}
+			if float64(dif) > 0.10*float64(tot)+2 {
+				var b []byte
+				b, _ = json.MarshalIndent(rep.Data["quantization"], "", " ")
+				t.Fatalf("spike counts differ by %d of %d (> 10 %% + 2)\n%s\n%v", dif, tot, b, rep.Warnings)
+			}
+		})
+	}
+}

@@ -1,0 +1,286 @@
+package hil
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/snnc/snnc/emulator"
+	"github.com/snnc/snnc/targets"
+	"github.com/snnc/snnc/train"
+	"github.com/snnc/snnc/train/data"
+)
+
+// Options control Finetune and QAT.
+type Options struct {
+	Epochs, Batch, Steps int
+	LR                   float64
+	Schedule             string // "const" or "cosine"
+	Encoder              data.Encoder
+	Seed                 uint64 // sample order and stochastic encoders during training
+	EvalSeed             uint64 // stochastic encoders during evaluation
+	// NoMembranes uses only recorded spikes (membranes re-simulated) even where the
+	// target exposes membranes.
+	NoMembranes bool
+	// Log receives each epoch's statistics; Progress each finished chip run.
+	Log      func(EpochStats)
+	Progress func(done, total int)
+}
+
+// Defaults are the fine-tuning defaults (`snnc finetune`).
+var Defaults = Options{Epochs: 10, Batch: 32, LR: 0.002, Schedule: "cosine"}
+
+// EpochStats are one in-the-loop epoch's figures (measured on the chip).
+type EpochStats struct {
+	Epoch    int     `json:"epoch"`
+	Loss     float64 `json:"loss"`
+	TrainAcc float64 `json:"train_accuracy"`
+	LR       float64 `json:"lr"`
+	Seconds  float64 `json:"seconds"`
+}
+
+// Measure is one model's figures on the test set.
+type Measure struct {
+	Accuracy        float64 `json:"accuracy"`
+	SpikesPerSample float64 `json:"spikes_per_inference"`
+	EnergyJ         float64 `json:"energy_j_per_inference,omitempty"`
+}
+
+// Report is the outcome of a fine-tuning: the three accuracies on the same test set.
+type Report struct {
+	Target      string            `json:"target"`
+	Seed        uint64            `json:"seed"`
+	Flags       map[string]string `json:"flags"`
+	Method      string            `json:"method"` // "hil" or "qat"
+	Samples     int               `json:"test_samples"`
+	Steps       int               `json:"steps"`
+	ChipSteps   int               `json:"chip_steps"` // steps run per inference (T + output lag)
+	Float       Measure           `json:"float"`
+	Deployed    Measure           `json:"deployed"`
+	FineTuned   Measure           `json:"fine_tuned"`
+	FloatAfter  float64           `json:"float_accuracy_after"` // the fine-tuned float model in simulation
+	// InLoop is the fine-tuned model on the training chip instance as programmed through
+	// SetWeights (FineTuned is a fresh compile of the fine-tuned model for the same seed).
+	InLoop Measure `json:"in_loop"`
+	Epochs      []EpochStats      `json:"epochs"`
+	Seconds     float64           `json:"seconds"`
+	Warnings    []string          `json:"warnings,omitempty"`
+	Projections []string          `json:"projections"`
+}
+
+func (o *Options) fill() error {
+	if o.Epochs < 0 || o.Batch <= 0 || o.Steps <= 0 || !(o.LR > 0) {
+		return fmt.Errorf("%w: epochs %d, batch %d, steps %d, lr %g (need epochs ≥ 0, batch > 0, steps > 0, lr > 0)", ErrOptions, o.Epochs, o.Batch, o.Steps, o.LR)
+	}
+	if o.Encoder == nil {
+		return fmt.Errorf("%w: no encoder", ErrOptions)
+	}
+	if o.Schedule == "" {
+		o.Schedule = "cosine"
+	}
+	return train.ValidateSchedule(o.Schedule)
+}
+
+// deploy compiles m for the target and loads the chip instance of topt.Seed.
+func deploy(m *train.Model, meta train.ExportMeta, target string, topt targets.Options, observe bool) (targets.Machine, *targets.Report, error) {
+	g, err := m.ExportGraph(meta)
+	if observe {
+		g, err = observed(m, meta)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := build(g, target, topt)
+	if err != nil {
+		return nil, nil, err
+	}
+	mach, err := res.Target.Load(res.Image, res.Options)
+	if err != nil {
+		return nil, nil, err
+	}
+	return mach, res.Report, nil
+}
+
+// EvaluateChip runs every sample of ds on the chip (Reset before each) for T plus the
+// output's lag steps and decodes the output on the model's time window (see Lag).
+func EvaluateChip(ctx context.Context, chip Chip, target string, m *train.Model, ds *data.Dataset, enc data.Encoder, steps int, seed uint64, progress func(done, total int)) (*Measure, error) {
+	r := newRecorder(chip, target, m, enc, steps, false)
+	var res Measure
+	correct := 0
+	for i := 0; i < ds.Len(); i++ {
+		if _, err := r.record(ctx, ds, i, seed, false); err != nil {
+			return nil, err
+		}
+		if train.Argmax(r.st.logits) == ds.Y[i] {
+			correct++
+		}
+		res.SpikesPerSample += r.spikes
+		res.EnergyJ += r.energyJ
+		if progress != nil {
+			progress(i+1, ds.Len())
+		}
+	}
+	n := float64(max(1, ds.Len()))
+	res.Accuracy = float64(correct) / n
+	res.SpikesPerSample /= n
+	res.EnergyJ /= n
+	return &res, nil
+}
+
+// Finetune fine-tunes a copy of m with the chip instance (target, topt.Seed) in the loop
+// and returns the report and the fine-tuned model (m is not changed). meta is written into
+// the exported graphs it compiles (Steps must be set).
+func Finetune(ctx context.Context, m *train.Model, meta train.ExportMeta, target string, topt targets.Options, trainSet, test *data.Dataset, opt Options) (*Report, *train.Model, error) {
+	if err := opt.fill(); err != nil {
+		return nil, nil, err
+	}
+	start := time.Now()
+	meta.Steps = opt.Steps
+	rep := &Report{Target: target, Seed: topt.Seed, Flags: topt.Flags, Method: "hil", Samples: test.Len(), Steps: opt.Steps,
+		ChipSteps: opt.Steps + Lag(target, len(m.Layers)-1), Projections: m.Projections()}
+	if err := baseline(ctx, rep, m, meta, target, topt, test, opt); err != nil {
+		return nil, nil, err
+	}
+	mach, _, err := deploy(m, meta, target, topt, true)
+	if err != nil {
+		return nil, nil, fmt.Errorf("compile the observed network: %w", err)
+	}
+	ft := m.Clone()
+	if err := loop(ctx, ft, mach, target, trainSet, opt, rep); err != nil {
+		return nil, nil, err
+	}
+	il, err := EvaluateChip(ctx, mach, target, ft, test, opt.Encoder, opt.Steps, opt.EvalSeed, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	rep.InLoop = *il
+	if err := after(ctx, rep, ft, meta, target, topt, test, opt); err != nil {
+		return nil, nil, err
+	}
+	rep.Seconds = time.Since(start).Seconds()
+	return rep, ft, nil
+}
+
+// baseline fills the float and deployed figures.
+func baseline(ctx context.Context, rep *Report, m *train.Model, meta train.ExportMeta, target string, topt targets.Options, test *data.Dataset, opt Options) error {
+	fres, err := train.Evaluate(m, test, opt.Encoder, opt.Steps, opt.EvalSeed)
+	if err != nil {
+		return err
+	}
+	rep.Float = Measure{Accuracy: fres.Accuracy, SpikesPerSample: fres.SpikesPerSample}
+	plain, crep, err := deploy(m, meta, target, topt, false)
+	if err != nil {
+		return err
+	}
+	if crep != nil {
+		rep.Warnings = append(rep.Warnings, crep.Warnings...)
+	}
+	d, err := EvaluateChip(ctx, plain, target, m, test, opt.Encoder, opt.Steps, opt.EvalSeed, nil)
+	if err != nil {
+		return err
+	}
+	rep.Deployed = *d
+	return nil
+}
+
+// after compiles the fine-tuned model afresh for the same chip instance and measures it.
+func after(ctx context.Context, rep *Report, ft *train.Model, meta train.ExportMeta, target string, topt targets.Options, test *data.Dataset, opt Options) error {
+	plain, _, err := deploy(ft, meta, target, topt, false)
+	if err != nil {
+		return fmt.Errorf("compile the fine-tuned model: %w", err)
+	}
+	a, err := EvaluateChip(ctx, plain, target, ft, test, opt.Encoder, opt.Steps, opt.EvalSeed, nil)
+	if err != nil {
+		return err
+	}
+	rep.FineTuned = *a
+	fres, err := train.Evaluate(ft, test, opt.Encoder, opt.Steps, opt.EvalSeed)
+	if err != nil {
+		return err
+	}
+	rep.FloatAfter = fres.Accuracy
+	return nil
+}
+
+// writeWeights programs the shadow weights of m into the chip (its quantizer applies).
+func writeWeights(chip Chip, m *train.Model) error {
+	for _, p := range m.Projections() {
+		w, err := m.Weights(p)
+		if err != nil {
+			return err
+		}
+		if err := chip.SetWeights(p, w); err != nil {
+			return fmt.Errorf("%w: SetWeights(%s): %v", ErrChip, p, err)
+		}
+	}
+	return nil
+}
+
+// loop is the in-the-loop training of ft with the chip.
+func loop(ctx context.Context, ft *train.Model, chip Chip, target string, tr *data.Dataset, opt Options, rep *Report) error {
+	if n := opt.Encoder.Inputs(tr.Features()); n != ft.Layers[0].In {
+		return fmt.Errorf("%w: %s encoded by %s has %d inputs, the model has %d", ErrOptions, tr.Name, opt.Encoder.Name(), n, ft.Layers[0].In)
+	}
+	rec := newRecorder(chip, target, ft, opt.Encoder, opt.Steps, !opt.NoMembranes)
+	bw := newBwork(ft, opt.Steps)
+	g := ft.NewGrads()
+	nb := (tr.Len() + opt.Batch - 1) / opt.Batch
+	adam := train.NewAdam(opt.LR)
+	adam.Schedule, adam.Total = opt.Schedule, opt.Epochs*nb
+	order := make([]int, tr.Len())
+	done, total := 0, opt.Epochs*tr.Len()
+	for ep := 0; ep < opt.Epochs; ep++ {
+		t0 := time.Now()
+		for i := range order {
+			order[i] = i
+		}
+		r := emulator.NewRand(opt.Seed, 1<<40+uint64(ep))
+		for i := len(order) - 1; i > 0; i-- {
+			j := r.Intn(i + 1)
+			order[i], order[j] = order[j], order[i]
+		}
+		encSeed := emulator.NewRand(opt.Seed, 1<<41+uint64(ep)).Uint64()
+		lr := adam.Rate()
+		var loss float64
+		correct := 0
+		for b := 0; b < nb; b++ {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := writeWeights(chip, ft); err != nil {
+				return err
+			}
+			idx := order[b*opt.Batch : min((b+1)*opt.Batch, len(order))]
+			g.Zero()
+			scale := 1 / float64(len(idx))
+			for _, i := range idx {
+				in, err := rec.record(ctx, tr, i, encSeed, true)
+				if err != nil {
+					return err
+				}
+				if train.Argmax(rec.st.logits) == tr.Y[i] {
+					correct++
+				}
+				loss += backward(ft, in, &rec.st, tr.Y[i], scale, g, bw)
+				done++
+				if opt.Progress != nil {
+					opt.Progress(done, total)
+				}
+			}
+			if math.IsNaN(loss) || math.IsInf(loss, 0) {
+				return fmt.Errorf("%w: epoch %d batch %d; lower the learning rate", train.ErrNotFinite, ep+1, b+1)
+			}
+			for i := range g.B { // biases are not programmable through Machine: frozen
+				clear(g.B[i])
+			}
+			adam.Step(ft, g)
+		}
+		st := EpochStats{Epoch: ep + 1, Loss: loss / float64(tr.Len()), TrainAcc: float64(correct) / float64(tr.Len()), LR: lr, Seconds: time.Since(t0).Seconds()}
+		rep.Epochs = append(rep.Epochs, st)
+		if opt.Log != nil {
+			opt.Log(st)
+		}
+	}
+	return writeWeights(chip, ft)
+}

@@ -1,0 +1,51 @@
+package hil
+
+import (
+	"context"
+	"testing"
+
+	"github.com/snnc/snnc/targets"
+	"github.com/snnc/snnc/train"
+	"github.com/snnc/snnc/train/data"
+)
+
+// TestFinetuneRecoversMismatchedAnalogChip fine-tunes a small Yin-Yang model on an analog
+// chip instance with full fixed-pattern mismatch (uncalibrated) and asserts that at
+// least half of the accuracy lost by deploying as is comes back, measured on a fresh
+// compile of the fine-tuned model for the same chip seed; QAT, which cannot see the
+// chip instance, must do worse.
+func TestFinetuneRecoversMismatchedAnalogChip(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains and fine-tunes (~10 s)")
+	}
+	m, sp := smallModel(t, 64, 2000, 15, train.ResetZero)
+	opt := Defaults
+	opt.Steps, opt.Encoder, opt.Epochs, opt.LR = 20, data.Current{}, 6, 0.005
+	topt := targets.Options{Seed: 1, Flags: map[string]string{"mismatch": "1"}}
+	rep, ft, err := Finetune(context.Background(), m, train.ExportMeta{Steps: 20}, "analog", topt, sp.Train, sp.Test, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("float %.3f deployed %.3f fine-tuned %.3f (in loop %.3f)", rep.Float.Accuracy, rep.Deployed.Accuracy, rep.FineTuned.Accuracy, rep.InLoop.Accuracy)
+	lost := rep.Float.Accuracy - rep.Deployed.Accuracy
+	if lost < 0.1 {
+		t.Fatalf("deployment lost only %.3f: the chip is not mismatched enough for this test", lost)
+	}
+	if got := rep.FineTuned.Accuracy - rep.Deployed.Accuracy; got < lost/2 {
+		t.Errorf("recovered %.3f of %.3f lost (want ≥ half)", got, lost)
+	}
+	if ft == m || len(rep.Epochs) != opt.Epochs {
+		t.Errorf("fine-tuned model %p (input %p), %d epochs logged", ft, m, len(rep.Epochs))
+	}
+	qrep, _, err := FinetuneQAT(context.Background(), m, train.ExportMeta{Steps: 20}, "analog", topt, sp.Train, sp.Test, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("QAT fine-tuned %.3f", qrep.FineTuned.Accuracy)
+	if qrep.Deployed != rep.Deployed {
+		t.Errorf("deployed figures differ between runs: %+v vs %+v", qrep.Deployed, rep.Deployed)
+	}
+	if qrep.FineTuned.Accuracy >= rep.FineTuned.Accuracy {
+		t.Errorf("QAT %.3f ≥ in-the-loop %.3f on a mismatched chip", qrep.FineTuned.Accuracy, rep.FineTuned.Accuracy)
+	}
+}
