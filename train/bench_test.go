@@ -47,3 +47,26 @@ func BenchmarkMNISTEpoch(b *testing.B) {
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/epoch")
 }
+
+// BenchmarkSample784x128x10 is one forward+backward pass of a 784-128-10 network, T = 25,
+// on a static MNIST-like input (20 % non-zero pixels).
+func BenchmarkSample784x128x10(b *testing.B) {
+	cfg := DefaultConfig(784, 128, 10)
+	cfg.Loss = LossSum
+	m, _ := New(cfg)
+	m.InitKaiming(1)
+	for i := range m.Layers[0].W {
+		m.Layers[0].W[i] *= 0.5
+	}
+	x := make([]float64, 784)
+	for i := 0; i < 784; i += 5 {
+		x[i] = float64(i%7) / 7
+	}
+	in := &Input{X: x, Static: true}
+	w := m.NewWork(25)
+	g := m.NewGrads()
+	for i := 0; i < b.N; i++ {
+		w.Forward(in, nil)
+		w.Backward(in, 3, 0, 1, g)
+	}
+}

@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/snnc/snnc/compiler"
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/ir/snnjson"
-	"github.com/snnc/snnc/compiler"
 	"github.com/snnc/snnc/targets"
 	_ "github.com/snnc/snnc/targets/ref"
 	"github.com/snnc/snnc/train/data"

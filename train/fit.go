@@ -25,8 +25,8 @@ type Options struct {
 	RegRate              float64 // λ of the spike-rate regularizer
 	Seed                 uint64  // shuffling and stochastic encoders
 	// Method is MethodBPTT (default when empty) or MethodOTTT.
-	Method string
-	Encoder              data.Encoder
+	Method  string
+	Encoder data.Encoder
 	// EvalSeed seeds stochastic encoders during evaluation (snnc eval uses the same).
 	EvalSeed uint64
 	// Test, when set, is evaluated after every epoch.
@@ -74,7 +74,9 @@ func encode(dst []float64, enc data.Encoder, ds *data.Dataset, i, steps int, see
 	return Input{X: dst[:n]}
 }
 
-func mixSeed(seed uint64, epoch int) uint64 { return emulator.NewRand(seed, 1<<32+uint64(epoch)).Uint64() }
+func mixSeed(seed uint64, epoch int) uint64 {
+	return emulator.NewRand(seed, 1<<32+uint64(epoch)).Uint64()
+}
 
 // checkData verifies that the data set fits the model and the encoder.
 func (m *Model) checkData(ds *data.Dataset, enc data.Encoder) error {
@@ -115,7 +117,6 @@ func Fit(ctx context.Context, m *Model, tr, val *data.Dataset, opt Options) ([]E
 	for i := range shards {
 		shards[i].g = m.NewGrads()
 	}
-	total := m.NewGrads()
 	workers := min(runtime.GOMAXPROCS(0), maxShards)
 	works := make([]*Work, workers)
 	onl := make([]*OnlineWork, workers)
@@ -190,16 +191,15 @@ func Fit(ctx context.Context, m *Model, tr, val *data.Dataset, opt Options) ([]E
 				}(works[wi], onl[wi], bufs[wi])
 			}
 			wg.Wait()
-			total.Zero()
+			reduce(shards[:ns], workers)
 			for s := 0; s < ns; s++ {
-				total.Add(shards[s].g)
 				epLoss += shards[s].loss
 				epCorrect += shards[s].correct
 			}
 			if math.IsNaN(epLoss) || math.IsInf(epLoss, 0) {
 				return stats, fmt.Errorf("%w: epoch %d batch %d; lower the learning rate", ErrNotFinite, ep+1, b+1)
 			}
-			adam.Step(m, total)
+			adam.Step(m, shards[0].g)
 			if opt.Progress != nil {
 				opt.Progress(ep*nb+b+1, opt.Epochs*nb)
 			}
@@ -306,4 +306,55 @@ func evaluate(m *Model, ds *data.Dataset, enc data.Encoder, steps int, seed uint
 	res.Accuracy = float64(correct) / float64(n)
 	res.SpikesPerSample = all / float64(n)
 	return res, nil
+}
+
+// reduce sums the shard gradients into shards[0].g, element by element in shard order
+// (deterministic for any number of goroutines), splitting the arrays into chunks that
+// goroutines share.
+func reduce(shards []shardResult, workers int) {
+	if len(shards) < 2 {
+		return
+	}
+	const chunk = 1 << 14
+	type job struct {
+		dst []float64
+		src [][]float64
+	}
+	var jobs []job
+	add := func(dst []float64, pick func(g *Grads) []float64) {
+		for lo := 0; lo < len(dst); lo += chunk {
+			hi := min(lo+chunk, len(dst))
+			j := job{dst: dst[lo:hi]}
+			for _, s := range shards[1:] {
+				j.src = append(j.src, pick(s.g)[lo:hi])
+			}
+			jobs = append(jobs, j)
+		}
+	}
+	g0 := shards[0].g
+	for i := range g0.W {
+		add(g0.W[i], func(g *Grads) []float64 { return g.W[i] })
+		add(g0.B[i], func(g *Grads) []float64 { return g.B[i] })
+		if g0.V[i] != nil {
+			add(g0.V[i], func(g *Grads) []float64 { return g.V[i] })
+		}
+	}
+	next := make(chan int, len(jobs))
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for w := 0; w < min(workers, len(jobs)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				for _, src := range jobs[i].src {
+					axpy(jobs[i].dst, src)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

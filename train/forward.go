@@ -3,6 +3,8 @@ package train
 import (
 	"fmt"
 	"math"
+
+	"gonum.org/v1/gonum/floats"
 )
 
 // Input is one encoded sample: Steps rows of In values, or a single row when Static
@@ -66,15 +68,13 @@ func addRows(h, w, x []float64, n int) {
 			continue
 		}
 		row := w[j*n : (j+1)*n : (j+1)*n]
+		// gonum's kernels compute h[k] + row[k] and h[k] + xj·row[k] element by element
+		// (no fused multiply-add), the same numbers as the plain loop the ref target runs.
 		if xj == 1 {
-			for k, v := range row {
-				h[k] += v
-			}
+			floats.Add(h, row)
 			continue
 		}
-		for k, v := range row {
-			h[k] += xj * v
-		}
+		floats.AddScaled(h, xj, row)
 	}
 }
 
@@ -85,10 +85,7 @@ func addOuter(g, x, d []float64) {
 		if xj == 0 {
 			continue
 		}
-		row := g[j*n : (j+1)*n : (j+1)*n]
-		for k, v := range d {
-			row[k] += xj * v
-		}
+		floats.AddScaled(g[j*n:(j+1)*n:(j+1)*n], xj, d)
 	}
 }
 
@@ -272,8 +269,8 @@ func (g *Grads) Add(o *Grads) {
 }
 
 func axpy(dst, src []float64) {
-	for i, v := range src {
-		dst[i] += v
+	if len(src) > 0 {
+		floats.Add(dst, src)
 	}
 }
 
@@ -364,22 +361,12 @@ func (w *Work) Backward(in *Input, y int, reg, scale float64, g *Grads) {
 				nx := m.Layers[li+1]
 				dIx := w.dI[li+1]
 				for j := range dS {
-					row := nx.W[j*nx.Out : (j+1)*nx.Out]
-					s := 0.0
-					for k, v := range row {
-						s += v * dIx[k]
-					}
-					dS[j] += s
+					dS[j] += floats.Dot(nx.W[j*nx.Out:(j+1)*nx.Out], dIx)
 				}
 			}
 			if ly.V != nil && t < T-1 { // S_t feeds I_{t+1} through V
 				for j := range dS {
-					row := ly.V[j*n : (j+1)*n]
-					s := 0.0
-					for k, v := range row {
-						s += v * dIn[k]
-					}
-					dS[j] += s
+					dS[j] += floats.Dot(ly.V[j*n:(j+1)*n], dIn)
 				}
 			}
 			if rc := regCoef[li]; rc != 0 {

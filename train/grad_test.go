@@ -20,7 +20,7 @@ func lossOf(m *Model, in *Input, y, steps int, reg float64) float64 {
 func TestGradientFiniteDifferences(t *testing.T) {
 	type tc struct {
 		reset, readout, loss, surr string
-		recurrent, static             bool
+		recurrent, static          bool
 	}
 	var cases []tc
 	for _, reset := range []string{ResetSubtract, ResetZero} {

@@ -17,7 +17,9 @@ type Adam struct {
 }
 
 // NewAdam returns Adam with the usual β₁ = 0.9, β₂ = 0.999, ε = 1e−8.
-func NewAdam(lr float64) *Adam { return &Adam{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, Schedule: "const"} }
+func NewAdam(lr float64) *Adam {
+	return &Adam{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, Schedule: "const"}
+}
 
 // Rate returns the learning rate of the next step.
 func (a *Adam) Rate() float64 {

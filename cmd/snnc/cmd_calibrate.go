@@ -100,11 +100,16 @@ func printCalibration(w io.Writer, cal *analog.Calibration, asJSON bool) error {
 		Title:  fmt.Sprintf("calibrated %s chip --seed %d at %g K (measured through the readout)", cal.Profile, cal.Seed, cal.Temperature),
 		Header: []string{"parameter", "target", "CV before", "CV after"},
 	}
-	for _, p := range []string{"tau_mem", "threshold"} {
+	for _, p := range []string{"tau_mem", "threshold", "gain", "tau_syn_half_rise"} {
 		s := cal.Spread[p]
-		tg := fmt.Sprintf("%g", cal.Targets[p])
-		if p == "tau_mem" {
+		tg := "ideal"
+		switch p {
+		case "tau_mem":
 			tg = fmt.Sprintf("%g µs", cal.Targets[p]*1e6)
+		case "threshold", "gain":
+			tg = fmt.Sprintf("%g", cal.Targets[p])
+		case "tau_syn_half_rise":
+			tg = fmt.Sprintf("τ_syn %g µs", cal.Targets["tau_syn"]*1e6)
 		}
 		t.Rows = append(t.Rows, []string{p, tg, fmt.Sprintf("%.1f%%", 100*s.Before), fmt.Sprintf("%.1f%%", 100*s.After)})
 	}

@@ -145,7 +145,7 @@ func TestSnnTorchReproduction(t *testing.T) {
 						totalSpikes += int(l.Spikes[s][i])
 						maxV = math.Max(maxV, math.Abs(v.Data[s][i]-l.Mem[s][i]))
 						if l.Syn != nil {
-							maxI = math.Max(maxI, math.Abs(tr.Probe(l.NIRNode+".i").Data[s][i]-l.Syn[s][i]))
+							maxI = math.Max(maxI, math.Abs(tr.Probe(l.NIRNode + ".i").Data[s][i]-l.Syn[s][i]))
 						}
 					}
 				}

@@ -1,8 +1,6 @@
 package nir
 
-import "flag"
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
-
-const fixtureDir = "../../../shared/fixtures/nir"
-const snntorchDir = "../../../shared/fixtures/snntorch"
+const (
+	fixtureDir  = "../../../shared/fixtures/nir"
+	snntorchDir = "../../../shared/fixtures/snntorch"
+)

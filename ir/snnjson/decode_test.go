@@ -217,6 +217,7 @@ func TestDecodeErrors(t *testing.T) {
 		{name: "same padding even kernel", mutate: func(m map[string]any) {
 			nodes(m)["conv"] = map[string]any{"type": "Conv2d", "weight": []any{[]any{[]any{[]any{1.0, 1.0}, []any{1.0, 1.0}}}}, "padding": "same", "input_shape": []any{1, 4, 4}}
 		}, where: "graph.nodes.conv.padding", err: ir.ErrUnsupported, msg: "asymmetric"},
+		{name: "huge population", mutate: func(m map[string]any) { node(m, "input")["shape"] = []any{1 << 26} }, where: "graph.nodes.input", err: ir.ErrShape, msg: "exceeds"},
 		{name: "compartments on LIF", mutate: func(m map[string]any) { node(m, "lif")["soma"] = 0 }, where: "graph.nodes.lif.soma", err: ErrKey},
 	}
 	for _, tc := range tests {

@@ -479,7 +479,7 @@ func (m *machine) SetWeights(name string, w []float64) error {
 		return err
 	}
 	if len(w) != len(rt.pr.W) {
-		return fmt.Errorf("%w: projection %s has %d weights, got %d", targets.ErrFlag, name, len(rt.pr.W), len(w))
+		return fmt.Errorf("projection %s has %d weights (laid out as ir.Projection.W), got %d", name, len(rt.pr.W), len(w))
 	}
 	for _, x := range w {
 		if math.IsNaN(x) || math.IsInf(x, 0) {

@@ -235,13 +235,17 @@ func TestCalibrationFile(t *testing.T) {
 		t.Errorf("drift did not increase the deviation: %.2f → %.2f", calib, aged)
 	}
 	tg := Target{}
-	opt := targets.WithDefaults(tg, targets.Options{Seed: 5, Flags: map[string]string{"calibration": path}})
+	opt := targets.WithDefaults(tg, targets.Options{Seed: 4, Flags: map[string]string{"calibration": path}})
 	img, _, err := tg.Compile(nl, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
+	opt.Seed = 5
 	if _, err := tg.Load(img, opt); !errors.Is(err, ErrCalibration) || !strings.Contains(err.Error(), "seed 4") {
-		t.Errorf("calibration of chip 4 on chip 5: %v", err)
+		t.Errorf("calibration of chip 4 loaded on chip 5: %v", err)
+	}
+	if _, _, err := tg.Compile(nl, opt); !errors.Is(err, ErrCalibration) {
+		t.Errorf("calibration of chip 4 compiled for chip 5: %v", err)
 	}
 }
 

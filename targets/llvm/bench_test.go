@@ -3,6 +3,7 @@ package llvm
 import (
 	"context"
 	"math"
+	"syscall"
 	"testing"
 	"time"
 
@@ -141,13 +142,16 @@ func benchPair(b *testing.B, nl *ir.Netlist, stim *emulator.Stimulus, steps int)
 			b.Fatal(err)
 		}
 		b.ResetTimer()
+		c0 := processCPU()
 		for i := 0; i < b.N; i++ {
 			m.Reset()
 			if _, err := m.Run(ctx, stim, steps, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
+		cpu := processCPU() - c0
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*steps), "ns/step")
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*steps), "cpu-ns/step")
 	})
 	b.Run("native", func(b *testing.B) {
 		m, err := Target{}.Load(img, targets.Options{})
@@ -158,14 +162,18 @@ func benchPair(b *testing.B, nl *ir.Netlist, stim *emulator.Stimulus, steps int)
 			b.Fatal(err)
 		}
 		var tr *emulator.Trace
+		var cpu time.Duration
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			m.Reset()
 			if tr, err = m.Run(ctx, stim, steps, nil); err != nil {
 				b.Fatal(err)
 			}
+			cpu += m.(*machine).lastCPU
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*steps), "ns/step")
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*steps), "cpu-ns/step")
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/1e6, "cpu-ms/run")
 		b.ReportMetric(float64(countSpikes(tr))/float64(steps), "spikes/step")
 	})
 }
@@ -181,4 +189,11 @@ func BenchmarkDense784(b *testing.B) {
 	benchPair(b, nl, stim, 1000)
 }
 
-var _ = time.Second
+// processCPU is the CPU time (user + system, all threads) of this process so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

@@ -62,8 +62,8 @@ type popG struct {
 }
 
 type projG struct {
-	w, start, tgt, dly arrayRef
-	deliver            *ir.Func
+	w, start, tgt, dly, syn arrayRef
+	deliver                 *ir.Func
 }
 
 // gen generates the module for one network.
@@ -77,6 +77,7 @@ type gen struct {
 	fread, fwrite, malloc, exit, fflush *ir.Func
 	saddSat                             *ir.Func
 	keepQ                               *ir.Global
+	cttz                                *ir.Func
 	readn                               *ir.Func
 	step, input, reset, probe, emit     *ir.Func
 }
@@ -111,6 +112,7 @@ func (g *gen) declareRuntime() {
 	g.exit = m.NewFunc("exit", types.Void, ir.NewParam("", i32))
 	g.fflush = m.NewFunc("fflush", i32, ir.NewParam("", i8p))
 	g.saddSat = m.NewFunc("llvm.sadd.sat.i32", i32, ir.NewParam("", i32), ir.NewParam("", i32))
+	g.cttz = m.NewFunc("llvm.cttz.i64", i64, ir.NewParam("", i64), ir.NewParam("", i1))
 	g.keepQ = m.NewGlobalDef("snn_keep_q", ci32(0))
 	g.keepQ.Linkage = enum.LinkageInternal
 }
@@ -195,10 +197,22 @@ func (g *gen) globals() {
 		pr := &g.net.projs[j]
 		pre := fmt.Sprintf("w%d.", j)
 		var pg projG
-		pg.w = g.dataArray(pre+"w", i16, pr.w)
+		switch {
+		case pr.dense:
+			pg.w = g.dataArray(pre+"w", i16, pr.w)
+		case packable(pr):
+			// one word per synapse: target << 9 | 9-bit two's-complement weight
+			words := make([]int64, len(pr.w))
+			for k := range words {
+				words[k] = int64(int32(uint32(pr.tgt[k])<<packWBits | uint32(pr.w[k])&(1<<packWBits-1)))
+			}
+			pg.syn = g.dataArray(pre+"syn", i32, words)
+		default:
+			pg.w = g.dataArray(pre+"w", i16, pr.w)
+			pg.tgt = g.dataArray(pre+"tgt", i32, pr.tgt)
+		}
 		if !pr.dense {
 			pg.start = g.dataArray(pre+"start", i32, pr.start)
-			pg.tgt = g.dataArray(pre+"tgt", i32, pr.tgt)
 			if pr.dly != nil {
 				pg.dly = g.dataArray(pre+"dly", i8, pr.dly)
 			}
@@ -206,6 +220,13 @@ func (g *gen) globals() {
 		g.projs = append(g.projs, pg)
 	}
 }
+
+// packWBits is the weight field of a packed synapse word (the 8-bit domain plus sign,
+// spec §4: −256..255).
+const packWBits = 9
+
+// packable reports whether a CSR projection's targets fit the packed word (23 bits).
+func packable(pr *projM) bool { return !pr.dense && pr.postSize <= 1<<(32-packWBits-1) }
 
 // fb is a function under construction: the current block and a block counter.
 type fb struct {
@@ -277,11 +298,14 @@ func (x *fb) wrap(v value.Value, b uint) value.Value {
 }
 
 // decay is spec §3 decay(x, D) = shr0(x·f, 12) with f = 4096 − D ∈ [0, 4096], computed
-// exactly in 32 bits: with a = |x| = h·4096 + l, (a·f) >> 12 = h·f + ((l·f) >> 12), each
-// term below 2^31 (unsigned), then the sign of x is restored (toward zero).
+// exactly in 32 bits. With x = h·4096 + l (h = x >> 12 arithmetic, l = x & 4095 ≥ 0):
+// x·f = h·f·4096 + l·f, so floor(x·f / 4096) = h·f + ((l·f) >> 12), and rounding toward
+// zero adds 4095 before the shift when x < 0: shr0(x·f, 12) = h·f + ((l·f + c) >> 12),
+// c = x < 0 ? 4095 : 0. Every intermediate fits 32 bits (wrapping) and the result is
+// exact because |shr0(x·f, 12)| ≤ |x|.
 //
-// small (|x| ≤ 2^23, so h ≤ 2^11) masks h to 12 bits, a no-op that tells the optimizer
-// both products fit 16-bit multiplies.
+// small (|x| ≤ 2^23, so |h| ≤ 2^11) round-trips h through i16, a no-op that lets the
+// optimizer use 16-bit multiplies (pmaddwd) for both products.
 func (x *fb) decay(v value.Value, f ivec, fa *arrayRef, i value.Value, small bool) value.Value {
 	if fa == nil {
 		switch f[0] {
@@ -293,18 +317,23 @@ func (x *fb) decay(v value.Value, f ivec, fa *arrayRef, i value.Value, small boo
 	}
 	fv := x.param(f, fa, i)
 	b := x.b
-	s := b.NewAShr(v, ci32(31))        // 0 or −1
-	a := b.NewSub(b.NewXor(v, s), s)   // |x| (2^31 as unsigned for MinInt32)
-	h := b.NewLShr(a, ci32(decayBits)) // a >> 12
-	l := b.NewAnd(a, ci32(decayOne-1)) // a & 4095
-	r := b.NewAdd(b.NewMul(h, fv), b.NewLShr(b.NewMul(l, fv), ci32(decayBits)))
-	return b.NewSub(b.NewXor(r, s), s) // sign restored
+	var h value.Value = b.NewAShr(v, ci32(decayBits)) // x >> 12 (floor)
+	if small {
+		h = b.NewSExt(b.NewTrunc(h, i16), i32)
+	}
+	l := b.NewAnd(v, ci32(decayOne-1))                         // x & 4095
+	c := b.NewLShr(b.NewAShr(v, ci32(31)), ci32(32-decayBits)) // 4095 if x < 0
+	lo := b.NewLShr(b.NewAdd(b.NewMul(l, fv), c), ci32(decayBits))
+	return b.NewAdd(b.NewMul(h, fv), lo)
 }
 
 // contrib is the chip-mode synaptic contribution shexp(w, e) << 6 (spec §3; per-synapse
 // flooring for negative exponents, notes §3.2).
 func (x *fb) contrib(w value.Value, e int) value.Value {
-	w32 := x.b.NewSExt(w, i32)
+	w32 := w
+	if w.Type() != i32 {
+		w32 = x.b.NewSExt(w, i32)
+	}
 	if e >= 0 {
 		return x.b.NewShl(w32, ci32(int64(e+wShift)))
 	}
@@ -353,10 +382,17 @@ func (g *gen) genDeliver(j int) {
 			if pr.dly != nil {
 				b = slotBase(x.b.NewZExt(x.load(pd.dly, k), i32))
 			}
-			tg := x.b.NewSExt(x.load(pd.tgt, k), i64)
-			w := x.load(pd.w, k)
+			var tg, c value.Value
+			if packable(pr) {
+				word := x.load(pd.syn, k)
+				tg = x.b.NewZExt(x.b.NewLShr(word, ci32(packWBits)), i64)
+				c = x.contrib(x.b.NewAShr(x.b.NewShl(word, ci32(32-packWBits)), ci32(32-packWBits)), pr.exp)
+			} else {
+				tg = x.b.NewSExt(x.load(pd.tgt, k), i64)
+				c = x.contrib(x.load(pd.w, k), pr.exp)
+			}
 			p := x.ptr(acc, x.b.NewAdd(b, tg))
-			x.b.NewStore(x.b.NewAdd(x.b.NewLoad(i32, p), x.contrib(w, pr.exp)), p)
+			x.b.NewStore(x.b.NewAdd(x.b.NewLoad(i32, p), c), p)
 		})
 	}
 	x.b.NewRet(nil)
@@ -470,32 +506,29 @@ func (g *gen) compartmentLoop(x *fb, pi int, slot value.Value, storeQ bool) {
 	})
 }
 
-// scan walks the spike flags of population pi 64 at a time (eight words or-ed), then
-// word by word, and calls fn for every neuron that fired (ascending index).
+// scan walks the spike flags of population pi 64 at a time: a <64 x i8> compare gives
+// a 64-bit mask of the neurons that fired, whose set bits are visited lowest first
+// (cttz), and calls fn for each (ascending index).
 func (g *gen) scan(x *fb, pi int, fn func(n value.Value)) {
 	pg := &g.pops[pi]
-	words := constant.NewBitCast(pg.spk.g, types.NewPointer(i64))
+	vt := types.NewVector(64, i8)
+	blocks := constant.NewBitCast(pg.spk.g, types.NewPointer(vt))
 	x.loop("blk", ci64(0), ci64(int64(pg.spkWords/8)), func(blk value.Value) {
-		w0 := x.b.NewMul(blk, ci64(8))
-		var any value.Value = ci64(0)
-		for k := int64(0); k < 8; k++ {
-			any = x.b.NewOr(any, x.b.NewLoad(i64, x.b.NewGetElementPtr(i64, words, x.b.NewAdd(w0, ci64(k)))))
-		}
-		x.when("blk", x.b.NewICmp(enum.IPredNE, any, ci64(0)), func() {
-			x.loop("w", w0, x.b.NewAdd(w0, ci64(8)), func(w value.Value) {
-				word := x.b.NewLoad(i64, x.b.NewGetElementPtr(i64, words, w))
-				x.when("any", x.b.NewICmp(enum.IPredNE, word, ci64(0)), func() {
-					base := x.b.NewMul(w, ci64(8))
-					x.loop("bit", ci64(0), ci64(8), func(k value.Value) {
-						idx := x.b.NewAdd(base, k)
-						fl := x.load(pg.spk, idx)
-						x.when("fired", x.b.NewICmp(enum.IPredNE, fl, constant.NewInt(i8, 0)), func() {
-							fn(x.b.NewTrunc(idx, i32))
-						})
-					})
-				})
-			})
-		})
+		vec := x.b.NewLoad(vt, x.b.NewGetElementPtr(vt, blocks, blk))
+		bits := x.b.NewBitCast(x.b.NewICmp(enum.IPredNE, vec, constant.NewZeroInitializer(vt)), i64)
+		base := x.b.NewMul(blk, ci64(64))
+		pre := x.b
+		head, body, done := x.block("bits.head"), x.block("bits.body"), x.block("bits.done")
+		pre.NewBr(head)
+		mask := head.NewPhi(ir.NewIncoming(bits, pre))
+		head.NewCondBr(head.NewICmp(enum.IPredNE, mask, ci64(0)), body, done)
+		x.b = body
+		bit := x.b.NewCall(g.cttz, mask, constant.False)
+		fn(x.b.NewTrunc(x.b.NewAdd(base, bit), i32))
+		rest := x.b.NewAnd(mask, x.b.NewSub(mask, ci64(1))) // clear the lowest set bit
+		mask.Incs = append(mask.Incs, ir.NewIncoming(rest, x.b))
+		x.b.NewBr(head)
+		x.b = done
 	})
 }
 

@@ -24,6 +24,7 @@ const (
 // as an immediate) or one per neuron (a constant array).
 type popM struct {
 	name       string
+	shape      []int
 	n          int
 	decU, decV ivec // 4096 − (du + 1), 4096 − dv
 	bias       ivec // shexp(bias_mant, bias_exp)
@@ -74,6 +75,7 @@ type netM struct {
 	inputs  []inM
 	outputs []outM
 	nIn     int
+	dt      float64
 }
 
 func shexp(x int64, e int) int64 {
@@ -121,7 +123,7 @@ func buildModel(n *ir.Netlist, pl *loihiPayload) (*netM, error) {
 	if len(pl.Pops) != len(n.Populations) || len(pl.Projs) != len(n.Projections) {
 		return nil, fmt.Errorf("%w: %d populations / %d projections, netlist has %d / %d", ErrPayload, len(pl.Pops), len(pl.Projs), len(n.Populations), len(n.Projections))
 	}
-	m := &netM{}
+	m := &netM{dt: n.Semantics.Dt}
 	popIdx := map[string]int{}
 	for i, p := range n.Populations {
 		q := &pl.Pops[i]
@@ -137,7 +139,7 @@ func buildModel(n *ir.Netlist, pl *loihiPayload) (*netM, error) {
 			}
 		}
 		N := p.Size
-		pm := popM{name: p.Name, n: N, slots: 1}
+		pm := popM{name: p.Name, shape: p.Shape, n: N, slots: 1}
 		pm.decU = mapIvec(N, func(i int) int64 { return decayOne - (q.Du.at(i) + 1) })
 		pm.decV = mapIvec(N, func(i int) int64 { return decayOne - q.Dv.at(i) })
 		pm.bias = mapIvec(N, func(i int) int64 { return shexp(q.BiasMant.at(i), int(q.BiasExp.at(i))) })

@@ -6,11 +6,13 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/snnc/snnc/emulator"
 	"github.com/snnc/snnc/ir"
@@ -91,9 +93,6 @@ func ModuleText(img targets.Image) (string, error) {
 	return im.module, nil
 }
 
-// moduleText generates the module of a network.
-func moduleText(net *netM) string { return generate(net).String() }
-
 // Compile implements targets.Target: the loihi target quantizes and maps (spec §4–8),
 // then the module is generated from its payload.
 func (Target) Compile(n *ir.Netlist, opt targets.Options) (targets.Image, *targets.Report, error) {
@@ -105,7 +104,7 @@ func (Target) Compile(n *ir.Netlist, opt targets.Options) (targets.Image, *targe
 	if err != nil {
 		return nil, nil, err
 	}
-	raw, err := limg.Payload()
+	raw, err := loihiPayloadOf(limg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -139,6 +138,24 @@ func (Target) Compile(n *ir.Netlist, opt targets.Options) (targets.Image, *targe
 	rep.Set("module_sha256", moduleHash(im.module))
 	im.rep = rep
 	return im, rep, nil
+}
+
+// loihiPayloadOf returns the loihi image's payload. The loihi payload embeds its compile
+// report, whose figures can be non-finite (a realized τ of +Inf for a zero decay),
+// which encoding/json refuses; the native code needs only the quantized registers and
+// weights, so the report data is left out of the encoding in that case.
+func loihiPayloadOf(limg targets.Image) ([]byte, error) {
+	raw, err := limg.Payload()
+	var unsupported *json.UnsupportedValueError
+	if err != nil && errors.As(err, &unsupported) {
+		if r := limg.Report(); r != nil && r.Data != nil {
+			saved := r.Data
+			r.Data = nil
+			raw, err = limg.Payload()
+			r.Data = saved
+		}
+	}
+	return raw, err
 }
 
 func newImage(n *ir.Netlist, raw []byte) (*image, error) {
@@ -203,6 +220,7 @@ type machine struct {
 	steps   int
 	history [][2]int32
 	twin    targets.Machine // loihi machine for Weights / SetWeights quantization
+	lastCPU time.Duration   // CPU time of the last native run (benchmarks)
 }
 
 // Run implements targets.Machine.
@@ -210,7 +228,7 @@ func (m *machine) Run(ctx context.Context, in *emulator.Stimulus, steps int, pro
 	if steps < 0 {
 		return nil, fmt.Errorf("%w: steps %d < 0", ErrInput, steps)
 	}
-	net, n := m.im.net, m.im.n
+	net := m.im.net
 	pids, err := m.probeIDs(probes)
 	if err != nil {
 		return nil, err
@@ -263,7 +281,7 @@ func (m *machine) Run(ctx context.Context, in *emulator.Stimulus, steps int, pro
 		}
 	}
 	total := m.steps + steps
-	out, err := execute(ctx, m.bin, &request{steps: total, probes: pids, events: all})
+	out, cpu, err := execute(ctx, m.bin, &request{steps: total, probes: pids, events: all})
 	if err != nil {
 		return nil, err
 	}
@@ -271,9 +289,10 @@ func (m *machine) Run(ctx context.Context, in *emulator.Stimulus, steps int, pro
 	if err != nil {
 		return nil, err
 	}
-	tr.Dt = n.Semantics.Dt
+	tr.Dt = net.dt
 	m.history = all
 	m.steps = total
+	m.lastCPU = cpu
 	return tr, nil
 }
 
@@ -324,16 +343,16 @@ func (m *machine) probeIDs(names []string) ([]int32, error) {
 // decode parses the program's output (see the protocol in codegen.go), keeping the
 // steps from skip on.
 func (m *machine) decode(out []byte, total, skip int, pids []int32, names []string) (*emulator.Trace, error) {
-	net, n := m.im.net, m.im.n
+	net := m.im.net
 	steps := total - skip
-	tr := emulator.NewTrace(n.Semantics.Dt, steps)
+	tr := emulator.NewTrace(net.dt, steps)
 	streams := make([]*emulator.Stream, len(net.outputs))
 	for o, po := range net.outputs {
 		streams[o] = tr.AddStream(po.name, po.shape)
 	}
 	probes := make([]*emulator.ProbeData, len(pids))
 	for k, id := range pids {
-		probes[k] = tr.AddProbe(names[k], n.Populations[int(id)/probeVars].Shape, "i32", steps)
+		probes[k] = tr.AddProbe(names[k], net.pops[int(id)/probeVars].shape, "i32", steps)
 	}
 	pos := 0
 	bad := func(what string) error {
@@ -422,6 +441,9 @@ func (m *machine) Reset() {
 // Projections implements targets.Machine.
 func (m *machine) Projections() []string {
 	var out []string
+	if m.im.n == nil {
+		return nil
+	}
 	for _, p := range m.im.n.Projections {
 		out = append(out, p.Name)
 	}
@@ -433,6 +455,9 @@ func (m *machine) Projections() []string {
 func (m *machine) loihiTwin() (targets.Machine, error) {
 	if m.twin != nil {
 		return m.twin, nil
+	}
+	if m.im.raw == nil {
+		return nil, fmt.Errorf("%w: a bare module holds no quantization data; run the llvm image to read or write weights", ErrUnsupported)
 	}
 	lt, err := loihiTarget()
 	if err != nil {

@@ -139,8 +139,8 @@ func TestArithRapid(t *testing.T) {
 		neg := rapid.IntRange(0, 31).Draw(t, "neg_vm")
 		pos := rapid.IntRange(0, 7).Draw(t, "pos_vm")
 		e := rapid.IntRange(-8, 7).Draw(t, "weight_exp")
-		u0 := rapid.Int64Range(-(1 << 23), 1<<23-1).Draw(t, "u0")
-		v0 := rapid.Int64Range(-(1 << 23), 1<<23-1).Draw(t, "v0")
+		u0 := rapid.Int64Range(-(1<<23), 1<<23-1).Draw(t, "u0")
+		v0 := rapid.Int64Range(-(1<<23), 1<<23-1).Draw(t, "v0")
 		steps := rapid.IntRange(1, 12).Draw(t, "steps")
 		// chip
 		cx := NewCx(Chip, du, dv, vth, bm, be, ref, neg, pos)
@@ -200,6 +200,45 @@ func TestArithRapid(t *testing.T) {
 			gl := LavaStep(&lx, &ls, shexp(int64(int32(wsum.Int64())), e))
 			if ls.U != lu.Int64() || ls.V != lv.Int64() || gl != lspike {
 				t.Fatalf("lava step %d: got u=%d v=%d spike=%v; model u=%v v=%v spike=%v", s, ls.U, ls.V, gl, lu, lv, lspike)
+			}
+		}
+	})
+}
+
+// TestCoreMatchesChipStep: the core's branch-free structure-of-arrays loop equals
+// ChipStep on random parameters, states and accumulator values.
+func TestCoreMatchesChipStep(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(1, 8).Draw(t, "n")
+		c := &core{mode: Chip, n: n, q: make([]int32, n)}
+		for i := 0; i < n; i++ {
+			cx := NewCx(Chip, rapid.Int64Range(0, 4095).Draw(t, "du"), rapid.Int64Range(0, 4096).Draw(t, "dv"),
+				rapid.Int64Range(0, 1<<17-1).Draw(t, "vth"), rapid.Int64Range(-4096, 4095).Draw(t, "bm"),
+				rapid.IntRange(0, 7).Draw(t, "be"), rapid.Int32Range(0, 63).Draw(t, "ref"),
+				rapid.IntRange(0, 31).Draw(t, "neg"), rapid.IntRange(0, 7).Draw(t, "pos"))
+			c.cx = append(c.cx, cx)
+			c.init = append(c.init, State{U: rapid.Int64Range(-(1<<23), 1<<23-1).Draw(t, "u0"), V: rapid.Int64Range(-(1<<23), 1<<23-1).Draw(t, "v0")})
+		}
+		c.st = append([]State(nil), c.init...)
+		c.initChip()
+		for s := 0; s < 10; s++ {
+			acc := make([]int32, n)
+			for i := range acc {
+				acc[i] = rapid.Int32().Draw(t, "acc")
+			}
+			cur := append([]int32(nil), acc...)
+			_, fired := c.stepChip(cur, nil)
+			for i := 0; i < n; i++ {
+				q, sp := ChipStep(&c.cx[i], &c.st[i], int64(acc[i]))
+				got := false
+				for _, f := range fired {
+					got = got || int(f) == i
+				}
+				cs := c.cs[i]
+				if int64(cs.u) != c.st[i].U || int64(cs.v) != c.st[i].V || cs.ref != c.st[i].Ref || int64(c.q[i]) != q || got != sp || cur[i] != 0 {
+					t.Fatalf("step %d cx %d: core %+v q=%d spike=%v; ChipStep u=%d v=%d ref=%d q=%d spike=%v",
+						s, i, cs, c.q[i], got, c.st[i].U, c.st[i].V, c.st[i].Ref, q, sp)
+				}
 			}
 		}
 	})

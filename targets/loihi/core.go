@@ -1,6 +1,8 @@
 package loihi
 
 import (
+	"math"
+
 	"github.com/snnc/snnc/emulator"
 )
 
@@ -18,8 +20,11 @@ type core struct {
 	mode Mode
 	n    int
 	cx   []Cx
-	st   []State
+	st   []State // lava mode state
 	init []State
+	// chip mode: packed 32-bit parameters and state (the hot loop)
+	cp []cxp
+	cs []cxs
 	// synapse table (spec §4, notes §3.3)
 	axStart  []int32
 	synTgt   []int32
@@ -81,21 +86,7 @@ func (c *core) Step(t int, in []emulator.Event, fired []int32) []int32 {
 	active := 0
 	first := len(fired)
 	if c.mode == Chip {
-		cx, st, q := c.cx[:n], c.st[:n], c.q[:n]
-		cur = cur[:n]
-		for i := range cx {
-			a := cur[i]
-			s := &st[i]
-			if a != 0 || s.U != 0 || s.V != 0 || cx[i].Bias != 0 {
-				active++
-			}
-			qq, spike := ChipStep(&cx[i], s, int64(a))
-			q[i] = int32(qq)
-			cur[i] = 0
-			if spike {
-				fired = append(fired, int32(i))
-			}
-		}
+		active, fired = c.stepChip(cur[:n], fired)
 	} else {
 		groups := len(c.groupExp)
 		for i := 0; i < n; i++ {
@@ -120,6 +111,52 @@ func (c *core) Step(t int, in []emulator.Event, fired []int32) []int32 {
 	}
 	c.account(syn, active, fired[first:])
 	return fired
+}
+
+// cxp is one compartment's chip-mode parameters packed in 32-bit fields (Cx).
+type cxp struct{ decU, decV, bias, vth, vmin, vmax, refr int32 }
+
+// cxs is one compartment's chip-mode state.
+type cxs struct{ u, v, ref int32 }
+
+// stepChip is the chip-mode update of spec §3 (ChipStep) over packed 32-bit state,
+// written branch-free for the common path:
+//   - shr0(x, 12) = (x + ((x >> 63) & 4095)) >> 12 (adding 2^12 − 1 to a negative x
+//     before the arithmetic shift rounds toward zero);
+//   - wrap(x, b) by sign extension from bit b (shift left, arithmetic shift right).
+//
+// TestCoreMatchesChipStep checks it against ChipStep.
+func (c *core) stepChip(cur []int32, fired []int32) (int, []int32) {
+	n := len(cur)
+	cp, cs, q := c.cp[:n], c.cs[:n], c.q[:n]
+	active := 0
+	for i, a := range cur {
+		p, s := &cp[i], &cs[i]
+		if a|s.u|s.v|p.bias != 0 {
+			active++
+		}
+		cur[i] = 0
+		qq := int64(a) << 42 >> 42 // q = wrap(acc, 21)
+		x := int64(s.u) * int64(p.decU)
+		un := ((x+((x>>63)&(decayOne-1)))>>decayBits + qq) << 40 >> 40 // u = wrap(decay(u) + q, 23)
+		u2 := (un + int64(p.bias)) << 40 >> 40                         // wrap(u + bias, 23)
+		y := int64(s.v) * int64(p.decV)
+		vn := (y+((y>>63)&(decayOne-1)))>>decayBits + u2
+		vn = min(max(vn, int64(p.vmin)), int64(p.vmax))
+		r := s.ref
+		if r > 0 { // refractory: v held at 0
+			vn = 0
+			r--
+		}
+		if vn > int64(p.vth) { // strict threshold
+			vn = 0
+			r = max(p.refr-1, 0)
+			fired = append(fired, int32(i))
+		}
+		s.u, s.v, s.ref = int32(un), int32(vn), r
+		q[i] = int32(qq)
+	}
+	return active, fired
 }
 
 // account adds one step to the cost model (spec §9).
@@ -152,6 +189,11 @@ func (c *core) account(syn int64, active int, fired []int32) {
 // Reset implements emulator.Core.
 func (c *core) Reset() {
 	copy(c.st, c.init)
+	for i, s := range c.init {
+		if c.cs != nil {
+			c.cs[i] = cxs{u: int32(s.U), v: int32(s.V)}
+		}
+	}
 	clear(c.acc)
 	clear(c.q)
 	c.lastFired = c.lastFired[:0]
@@ -161,4 +203,23 @@ func (c *core) resetCounters() {
 	c.synops, c.active, c.inactive, c.spikes = 0, 0, 0, 0
 	c.msgs, c.inTile, c.hopsEW, c.hopsNS, c.energyJ = 0, 0, 0, 0, 0
 	c.stepTime, c.stepPath = c.stepTime[:0], c.stepPath[:0]
+}
+
+// initChip fills the chip-mode packed copy of cx and init.
+func (c *core) initChip() {
+	n := len(c.cx)
+	c.cp, c.cs = make([]cxp, n), make([]cxs, n)
+	for i, p := range c.cx {
+		c.cp[i] = cxp{decU: int32(p.DecU), decV: int32(p.DecV), bias: int32(p.Bias), vth: int32(p.Vth),
+			vmin: int32(max(p.Vmin, math.MinInt32)), vmax: int32(p.Vmax), refr: p.Refract}
+		c.cs[i] = cxs{u: int32(c.init[i].U), v: int32(c.init[i].V)}
+	}
+}
+
+// state returns compartment i's u and v whatever the mode.
+func (c *core) state(i int) (u, v int64) {
+	if c.cs != nil {
+		return int64(c.cs[i].u), int64(c.cs[i].v)
+	}
+	return c.st[i].U, c.st[i].V
 }

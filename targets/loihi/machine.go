@@ -30,7 +30,7 @@ type machine struct {
 
 // sequentialBelow is the compartment count under which the engine steps cores on one
 // goroutine (a barrier per step costs more than it saves on small networks).
-const sequentialBelow = 2048
+const sequentialBelow = 8192
 
 func newMachine(im *image, hw HW, prof Profile) (*machine, error) {
 	pl := &im.pl
@@ -107,6 +107,9 @@ func newMachine(im *image, hw HW, prof Profile) (*machine, error) {
 			c.init[i] = State{U: qp.U0.at(j), V: qp.V0.at(j)}
 		}
 		c.st = slices.Clone(c.init)
+		if mode == Chip {
+			c.initChip()
+		}
 		c.groupExp = popGroups[cm.Pop]
 		if len(c.groupExp) == 0 {
 			c.groupExp = []int{0}
@@ -394,9 +397,9 @@ func (m *machine) probes(names []string) ([]emulator.Probe, error) {
 		var read func(c *core, i int) float64
 		switch v {
 		case "u":
-			read = func(c *core, i int) float64 { return float64(c.st[i].U) }
+			read = func(c *core, i int) float64 { u, _ := c.state(i); return float64(u) }
 		case "v":
-			read = func(c *core, i int) float64 { return float64(c.st[i].V) }
+			read = func(c *core, i int) float64 { _, v := c.state(i); return float64(v) }
 		case "q":
 			if m.mode != Chip {
 				return nil, fmt.Errorf("%w: %q: q is probed in chip mode only", emulator.ErrProbe, name)

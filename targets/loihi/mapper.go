@@ -199,10 +199,10 @@ func (m *mapper) split(pi int) int {
 			Detail: fmt.Sprintf("neuron %d alone receives from %d distinct presynaptic neurons", at, need)})
 		return 0
 	}
-	k := (N + perCore - 1) / perCore
+	L := perCore
 	for {
-		L := (N + k - 1) / k
-		k = (N + L - 1) / L
+		L = min(L, N)
+		k := (N + L - 1) / L
 		axIn, words, _ := m.sliceStats(pi, L)
 		ratio := 1.0
 		for s := range axIn {
@@ -211,13 +211,15 @@ func (m *mapper) split(pi int) int {
 		if ratio <= 1 {
 			return k
 		}
-		if k >= N {
+		if L == 1 {
 			s := slices.Index(words, slices.Max(words))
 			m.errs = append(m.errs, &FitError{Population: p.Name, Resource: "synapse words per core", Need: int64(words[s]), Limit: int64(h.SynapseWordsPerCore),
 				Detail: fmt.Sprintf("neuron %d alone", s)})
 			return 0
 		}
-		k = min(N, max(k+1, int(float64(k)*ratio+0.999)))
+		// shrink the slices at least by one, by the overload ratio when it is larger
+		nk := max(k+1, int(float64(k)*ratio+0.999))
+		L = min(L-1, (N+nk-1)/nk)
 	}
 }
 

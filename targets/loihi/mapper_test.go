@@ -83,8 +83,8 @@ func TestMapperSplits(t *testing.T) {
 		cores int
 	}{
 		{"compartments", func(h *HW) { h.CompartmentsPerCore = 100 }, chain(5, 250, 100, 0), 3 + 1},
-		{"delay slots", func(h *HW) {}, chain(5, 1000, 10, 15), 2 + 1}, // 16 slots: 512 per core for B? no: A gets inA delay
-		{"synapse words", func(h *HW) { h.SynapseWordsPerCore = 64 }, chain(100, 10, 1, 0), 0},
+		{"delay slots", func(h *HW) {}, chain(5, 1000, 10, 15), 2 + 1}, // 16 slots: ≤ 512 compartments per core
+		{"synapse words", func(h *HW) { h.SynapseWordsPerCore = 120 }, chain(100, 10, 1, 0), 0},
 		{"output axons", func(h *HW) { h.CompartmentsPerCore, h.OutAxonsPerCore = 10, 20 }, chain(2, 4, 100, 0), 0},
 	}
 	for _, tc := range cases {

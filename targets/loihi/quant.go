@@ -11,17 +11,17 @@ import (
 
 // QuantConfig are the quantizer's own choices (spec §6), reported with every compile.
 type QuantConfig struct {
-	// VthTarget is the threshold mantissa the scale aims for when weights allow (2^12:
-	// vth << 6 = 2^18 leaves the 22-bit accumulator 8× the threshold of headroom).
+	// VthTarget caps the threshold mantissa (the 17-bit register maximum by default);
+	// the scale is otherwise as large as the static q/u bounds allow.
 	VthTarget float64
 	// VthMin is the smallest threshold mantissa the scale may drop to while trying to
 	// keep the static accumulator bound below 2^21 (precision floor).
-	VthMin float64
-	Rounding  quantize.Rounding
+	VthMin   float64
+	Rounding quantize.Rounding
 }
 
 // DefaultQuant is the quantizer configuration used by Compile.
-var DefaultQuant = QuantConfig{VthTarget: 1 << 12, VthMin: 1 << 8, Rounding: quantize.HalfAway}
+var DefaultQuant = QuantConfig{VthTarget: 1<<17 - 1, VthMin: 1 << 8, Rounding: quantize.HalfAway}
 
 // quantizer turns a netlist into quantized populations and projections.
 type quantizer struct {
@@ -70,7 +70,7 @@ func (qz *quantizer) run() error {
 			continue
 		}
 		if s.MaxDelay > qz.hw.MaxDelay {
-			qz.issues.Add("projection "+pr.Name, targets.ErrDoesNotFit, "resource delay: need %d steps, limit %d", s.MaxDelay, qz.hw.MaxDelay)
+			qz.issues.Add("projection "+pr.Name+" (into population "+pr.Post+")", targets.ErrDoesNotFit, "resource delay: need %d steps, limit %d", s.MaxDelay, qz.hw.MaxDelay)
 		}
 		qz.syns[i] = s
 	}
@@ -263,7 +263,7 @@ func (qz *quantizer) floatPop(i int, p *ir.Population) {
 	cuba := p.Model == ir.TCubaLIF
 	alpha, ain := par("alpha", 0), par("a_in", 1)
 	beta, bleak, bin := par("beta", 1), par("b_leak", 0), par("b_in", 1)
-	vth, vreset, bias := par("v_threshold", 1), par("v_reset", 0), par("bias", 0)
+	vth, vreset, bias, vinit := par("v_threshold", 1), par("v_reset", 0), par("bias", 0), par("v0", 0)
 	g := make([]float64, n)
 	for j := range g {
 		g[j] = bin[j]
@@ -326,7 +326,12 @@ func (qz *quantizer) floatPop(i int, p *ir.Population) {
 	for j := 0; j < n; j++ {
 		kMin = math.Max(kMin, qz.cfg.VthMin*math.Ldexp(1, vthShift)*g[j]/(vth[j]-vreset[j]))
 		if fan[j] > 0 {
-			kq = math.Min(kq, float64(int64(1)<<qBits-1)/fan[j])
+			kq = math.Min(kq, float64(int64(1)<<qBits-1)/fan[j]) // |q| < 2^21
+			if cuba {
+				// |u| ≤ |q|·4096/D_u must stay below 2^23 (with room for the bias)
+				d := math.Max(1-alpha[j], 1.0/decayOne)
+				kq = math.Min(kq, 0.75*float64(int64(1)<<uBits)*d/fan[j])
+			}
 		}
 	}
 	if kq < K {
@@ -365,7 +370,7 @@ func (qz *quantizer) floatPop(i int, p *ir.Population) {
 			qz.issues.Add(where, ErrParam, "refractory_steps %d exceeds %d", p.Reset.RefractorySteps, h.RefractMax-1)
 			return
 		}
-		v0[j] = int64(math.Round(S * (0 - vreset[j])))
+		v0[j] = int64(math.Round(S * (vinit[j] - vreset[j]))) // initial v (Params "v0", default 0)
 	}
 	q.Du, q.Dv, q.Vth, q.BiasMant, q.BiasExp, q.Refract = compact(du), compact(dv), compact(vt), compact(bm), compact(be), compact(rf)
 	q.NegVm, q.PosVm, q.U0, q.V0 = ivec{int64(h.DefaultNegVmLimit)}, ivec{int64(h.DefaultPosVmLimit)}, compact(u0), compact(v0)
@@ -415,7 +420,11 @@ func (qz *quantizer) floatProj(i int, pr *ir.Projection, K float64) {
 	}
 	f := quantize.Format8{Domain: h.WeightDomain, Bits: h.WeightDomain, Sign: sm}
 	m := maxAbs(pr.W) * K / math.Ldexp(1, wShift)
-	e, ok := quantize.ChooseExponent(m, float64(f.MaxMag()), h.WeightExpMin, h.WeightExpMax)
+	minE := h.WeightExpMin
+	if qz.mode == Chip {
+		minE = 0 // chip mode floors shexp(w, e < 0) per synapse: negative exponents only lose bits
+	}
+	e, ok := quantize.ChooseExponent(m, float64(f.MaxMag()), minE, h.WeightExpMax)
 	if !ok {
 		qz.rep.Warnf("projection %s: largest weight does not fit at weight_exp %d; clipped", pr.Name, e)
 	}

@@ -197,3 +197,18 @@ func TestReadIdxRejectsBadFiles(t *testing.T) {
 	}
 }
 
+func TestFashionMNIST(t *testing.T) {
+	sp, err := FashionMNIST(Options{})
+	if errors.Is(err, ErrMissing) {
+		t.Skipf("Debian package dataset-fashion-mnist not installed: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sp.Train.Len() != 60000 || sp.Test.Len() != 10000 || sp.Train.Features() != 784 || sp.Train.Name != "fashion-mnist" {
+		t.Fatalf("train %d, test %d, features %d, name %s", sp.Train.Len(), sp.Test.Len(), sp.Train.Features(), sp.Train.Name)
+	}
+	if sp.Train.Y[0] != 9 || sp.Test.Y[0] != 9 { // ankle boots open both standard files
+		t.Errorf("first labels %d, %d; want 9, 9", sp.Train.Y[0], sp.Test.Y[0])
+	}
+}

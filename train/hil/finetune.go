@@ -29,7 +29,7 @@ type Options struct {
 }
 
 // Defaults are the fine-tuning defaults (`snnc finetune`).
-var Defaults = Options{Epochs: 10, Batch: 32, LR: 0.002, Schedule: "cosine"}
+var Defaults = Options{Epochs: 10, Batch: 16, LR: 0.005, Schedule: "cosine"}
 
 // EpochStats are one in-the-loop epoch's figures (measured on the chip).
 type EpochStats struct {
@@ -49,24 +49,24 @@ type Measure struct {
 
 // Report is the outcome of a fine-tuning: the three accuracies on the same test set.
 type Report struct {
-	Target      string            `json:"target"`
-	Seed        uint64            `json:"seed"`
-	Flags       map[string]string `json:"flags"`
-	Method      string            `json:"method"` // "hil" or "qat"
-	Samples     int               `json:"test_samples"`
-	Steps       int               `json:"steps"`
-	ChipSteps   int               `json:"chip_steps"` // steps run per inference (T + output lag)
-	Float       Measure           `json:"float"`
-	Deployed    Measure           `json:"deployed"`
-	FineTuned   Measure           `json:"fine_tuned"`
-	FloatAfter  float64           `json:"float_accuracy_after"` // the fine-tuned float model in simulation
+	Target     string            `json:"target"`
+	Seed       uint64            `json:"seed"`
+	Flags      map[string]string `json:"flags"`
+	Method     string            `json:"method"` // "hil" or "qat"
+	Samples    int               `json:"test_samples"`
+	Steps      int               `json:"steps"`
+	ChipSteps  int               `json:"chip_steps"` // steps run per inference (T + output lag)
+	Float      Measure           `json:"float"`
+	Deployed   Measure           `json:"deployed"`
+	FineTuned  Measure           `json:"fine_tuned"`
+	FloatAfter float64           `json:"float_accuracy_after"` // the fine-tuned float model in simulation
 	// InLoop is the fine-tuned model on the training chip instance as programmed through
 	// SetWeights (FineTuned is a fresh compile of the fine-tuned model for the same seed).
-	InLoop Measure `json:"in_loop"`
-	Epochs      []EpochStats      `json:"epochs"`
-	Seconds     float64           `json:"seconds"`
-	Warnings    []string          `json:"warnings,omitempty"`
-	Projections []string          `json:"projections"`
+	InLoop      Measure      `json:"in_loop"`
+	Epochs      []EpochStats `json:"epochs"`
+	Seconds     float64      `json:"seconds"`
+	Warnings    []string     `json:"warnings,omitempty"`
+	Projections []string     `json:"projections"`
 }
 
 func (o *Options) fill() error {

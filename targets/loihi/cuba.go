@@ -1,0 +1,136 @@
+package loihi
+
+import (
+	"math"
+
+	"github.com/snnc/snnc/emulator"
+	"github.com/snnc/snnc/ir"
+)
+
+// CUBAConfig is the CUBA benchmark (Brette et al. 2007, Benchmark 2; training.md
+// "Benchmark networks"): N LIF neurons, 80 % excitatory, connection probability
+// SynPerNeuron/N, dt = 0.1 ms.
+type CUBAConfig struct {
+	N            int
+	SynPerNeuron float64 // 80 for N = 4000, p = 0.02
+	Seed         uint64
+}
+
+// CUBA constants (training.md), in ms and mV.
+const (
+	cubaDt    = 1e-4
+	cubaTauM  = 20e-3
+	cubaTauE  = 5e-3
+	cubaTauI  = 10e-3
+	cubaVt    = -50.0
+	cubaVr    = -60.0
+	cubaEl    = -49.0
+	cubaWe    = 1.62
+	cubaWi    = -9.0
+	cubaRefr  = 50 // 5 ms at 0.1 ms
+	cubaExcFr = 0.8
+)
+
+// CUBA builds the benchmark as a float netlist of one CubaLIF population "P" with
+// projections "Ce" (excitatory presynaptic neurons) and "Ci" (inhibitory), plus the
+// initial voltages. Loihi has one synaptic current per compartment, so both currents
+// share τ_e = 5 ms and the inhibitory weight is scaled by τ_i/τ_e (each spike injects
+// the same charge as with τ_i = 10 ms); docs/loihi.md discusses this choice.
+func CUBA(cfg CUBAConfig) *ir.Netlist {
+	n := cfg.N
+	ne := int(math.Round(cubaExcFr * float64(n)))
+	p := cfg.SynPerNeuron / float64(n)
+	r := emulator.NewRand(cfg.Seed, 11)
+	nl := &ir.Netlist{Semantics: ir.DefaultSemantics(cubaDt)}
+	alpha, beta := math.Exp(-cubaDt/cubaTauE), math.Exp(-cubaDt/cubaTauM)
+	fill := func(v float64) []float64 {
+		out := make([]float64, n)
+		for i := range out {
+			out[i] = v
+		}
+		return out
+	}
+	v0 := make([]float64, n)
+	for i := range v0 {
+		v0[i] = cubaVr + r.Float64()*(cubaVt-cubaVr)
+	}
+	pop := &ir.Population{Name: "P", Model: ir.TCubaLIF, Shape: []int{n}, Size: n, Spiking: true, Compare: ">",
+		Reset: ir.ResetRule{Mode: "to_value", Timing: "immediate", RefractorySteps: cubaRefr},
+		Params: map[string][]float64{
+			"tau_syn": fill(cubaTauE), "tau_mem": fill(cubaTauM), "r": fill(1), "v_leak": fill(cubaEl),
+			"v_threshold": fill(cubaVt), "v_reset": fill(cubaVr), "w_in": fill(1 / (1 - alpha)),
+			"alpha": fill(alpha), "a_in": fill(1), "beta": fill(beta), "b_leak": fill((1 - beta) * cubaEl), "b_in": fill(1 - beta),
+			"v0": v0,
+		}}
+	nl.Populations = []*ir.Population{pop}
+	mk := func(name string, lo, hi int, w float64) *ir.Projection {
+		pr := &ir.Projection{Name: name, Pre: "P", Post: "P", PreSize: n, PostSize: n, Kind: ir.Sparse, Latency: 1}
+		lq := math.Log(1 - p)
+		for pre := lo; pre < hi; pre++ {
+			// geometric skipping: Bernoulli(p) for every (pre, post) pair in O(synapses)
+			post := -1
+			for {
+				u := r.Float64()
+				for u == 0 {
+					u = r.Float64()
+				}
+				post += 1 + int(math.Log(u)/lq)
+				if post >= n {
+					break
+				}
+				pr.PreIdx = append(pr.PreIdx, int32(pre))
+				pr.PostIdx = append(pr.PostIdx, int32(post))
+				pr.W = append(pr.W, w)
+			}
+		}
+		return pr
+	}
+	nl.Projections = []*ir.Projection{mk("Ce", 0, ne, cubaWe), mk("Ci", ne, n, cubaWi*cubaTauI/cubaTauE)}
+	nl.Outputs = []*ir.Port{{Name: "spikes", Shape: []int{n}, Size: n, Source: "P", Kind: "spikes"}}
+	return nl
+}
+
+// CUBAExactRate simulates the benchmark's own equations in float64 (two synaptic
+// currents with τ_e and τ_i, Brian2's model: dv/dt = (ge + gi − (v − El))/τm, v held
+// during the 5 ms refractory period) on the same connectivity and initial voltages,
+// and returns the mean firing rate in Hz. It is the stand-in for Brian2 when Brian2 is
+// not installed.
+func CUBAExactRate(nl *ir.Netlist, steps int) float64 {
+	p := nl.Populations[0]
+	n := p.Size
+	ce, ci := nl.Projections[0].CSR(), nl.Projections[1].CSR()
+	ae, ai, b := math.Exp(-cubaDt/cubaTauE), math.Exp(-cubaDt/cubaTauI), math.Exp(-cubaDt/cubaTauM)
+	v := append([]float64(nil), p.Params["v0"]...)
+	ge, gi := make([]float64, n), make([]float64, n)
+	ref := make([]int, n)
+	var fired []int32
+	total := 0
+	for t := 0; t < steps; t++ {
+		for _, i := range fired { // spikes of t−1 arrive now
+			for k := ce.Start[i]; k < ce.Start[i+1]; k++ {
+				ge[ce.Post[k]] += cubaWe
+			}
+			for k := ci.Start[i]; k < ci.Start[i+1]; k++ {
+				gi[ci.Post[k]] += cubaWi
+			}
+		}
+		fired = fired[:0]
+		for i := 0; i < n; i++ {
+			ge[i] *= ae
+			gi[i] *= ai
+			if ref[i] > 0 {
+				ref[i]--
+				continue
+			}
+			in := ge[i] + gi[i]
+			v[i] = cubaEl + in + (v[i]-cubaEl-in)*b
+			if v[i] > cubaVt {
+				v[i] = cubaVr
+				ref[i] = cubaRefr
+				fired = append(fired, int32(i))
+			}
+		}
+		total += len(fired)
+	}
+	return float64(total) / float64(n) / (float64(steps) * cubaDt)
+}
