@@ -13,6 +13,7 @@ import (
 	"github.com/snnc/snnc/compiler"
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/targets"
+	"github.com/snnc/snnc/targets/llvm"
 )
 
 func init() { addCommand(newCompileCmd) }
@@ -100,6 +101,16 @@ func newCompileCmd() *cobra.Command {
 			}
 			if out == "" && !report {
 				out = strings.TrimSuffix(args[0], ".json") + ".img"
+			}
+			if strings.HasSuffix(out, ".ll") {
+				if res.Target.Name() != "llvm" {
+					return usagef("-o %s: a .ll module is written by --target llvm only", out)
+				}
+				text, err := llvm.ModuleText(res.Image)
+				if err != nil {
+					return err
+				}
+				writeImage = func(w io.Writer) error { _, err := io.WriteString(w, text); return err }
 			}
 			if out != "" {
 				if err := atomicWrite(out, stdout, writeImage); err != nil {

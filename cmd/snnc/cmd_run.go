@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/snnc/snnc/emulator"
 	"github.com/snnc/snnc/targets"
+	"github.com/snnc/snnc/targets/llvm"
 )
 
 func init() { addCommand(newRunCmd, newInspectCmd) }
@@ -63,8 +65,9 @@ func readStimulus(path string, l *targets.Loaded) (*emulator.Stimulus, error) {
 func newRunCmd() *cobra.Command {
 	var input, out, probes string
 	var steps int
-	var stats bool
+	var stats, asJSON bool
 	var seed uint64
+	var trials int
 	var tf *targetFlags
 	cmd := &cobra.Command{
 		Use:   "run IMAGE",
@@ -73,6 +76,9 @@ func newRunCmd() *cobra.Command {
   snnc run net.img --input stim.json --seed 7 --age 1d     # another chip instance, aged a day`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if strings.HasSuffix(args[0], ".ll") {
+				return runModule(cmd, args[0], input, out, probes, steps, stats)
+			}
 			l, err := readImage(args[0])
 			if err != nil {
 				return err
@@ -89,15 +95,14 @@ func newRunCmd() *cobra.Command {
 			if steps <= 0 {
 				return usagef("--steps must be > 0 (or give --input whose steps are used)")
 			}
+			if trials > 1 {
+				return runTrials(cmd, l, tf, seed, cmd.Flags().Changed("seed"), trials, stim, steps, asJSON)
+			}
 			m, _, err := loadMachine(cmd, l, tf, seed, cmd.Flags().Changed("seed"))
 			if err != nil {
 				return err
 			}
-			var ps []string
-			if probes != "" {
-				ps = strings.Split(probes, ",")
-			}
-			tr, err := m.Run(context.Background(), stim, steps, ps)
+			tr, err := m.Run(context.Background(), stim, steps, splitProbes(probes))
 			if err != nil {
 				return err
 			}
@@ -116,6 +121,8 @@ func newRunCmd() *cobra.Command {
 	cmd.Flags().StringVar(&probes, "probe", "", "comma-separated NODE.VAR probes (v, u, i, spikes, q, cadc, ...)")
 	cmd.Flags().BoolVar(&stats, "stats", false, "print counters and cost estimates to stderr")
 	cmd.Flags().Uint64Var(&seed, "seed", 0, "chip instance / random seed (default: the image's)")
+	cmd.Flags().IntVar(&trials, "trials", 1, "run N chip instances (seeds seed..seed+N-1) and report mean and spread")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "with --trials: machine-readable summary")
 	tf = addTargetFlags(cmd)
 	return cmd
 }
@@ -186,4 +193,130 @@ func sortedKeys(m map[string]string) []string {
 		}
 	}
 	return out
+}
+
+func splitProbes(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// runModule runs a bare LLVM module written by compile --target llvm -o net.ll.
+func runModule(cmd *cobra.Command, path, input, out, probes string, steps int, stats bool) error {
+	text, err := readCapped(path)
+	if err != nil {
+		return err
+	}
+	m, err := llvm.ModuleMachine(string(text))
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	var stim *emulator.Stimulus
+	if input != "" {
+		f, err := os.Open(input)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if stim, err = emulator.ReadStimulus(f, nil); err != nil {
+			return fmt.Errorf("%s: %w", input, err)
+		}
+		if !cmd.Flags().Changed("steps") {
+			steps = stim.Steps
+		}
+	}
+	if steps <= 0 {
+		return usagef("--steps must be > 0 (or give --input whose steps are used)")
+	}
+	tr, err := m.Run(context.Background(), stim, steps, splitProbes(probes))
+	if err != nil {
+		return err
+	}
+	if err := atomicWrite(out, cmd.OutOrStdout(), tr.Write); err != nil {
+		return err
+	}
+	if stats {
+		printStats(cmd.ErrOrStderr(), tr)
+	}
+	return nil
+}
+
+// runTrials runs n chip instances of an image on one stimulus and prints the mean and
+// spread (sample standard deviation) of each output's event count and of each statistic.
+func runTrials(cmd *cobra.Command, l *targets.Loaded, tf *targetFlags, seed uint64, seedSet bool, n int, stim *emulator.Stimulus, steps int, asJSON bool) error {
+	base := l.Options.Seed
+	if seedSet {
+		base = seed
+	}
+	type acc struct {
+		key  string
+		vals []float64
+	}
+	var rows []*acc
+	find := func(k string) *acc {
+		for _, r := range rows {
+			if r.key == k {
+				return r
+			}
+		}
+		r := &acc{key: k}
+		rows = append(rows, r)
+		return r
+	}
+	for i := 0; i < n; i++ {
+		m, _, err := loadMachine(cmd, l, tf, base+uint64(i), true)
+		if err != nil {
+			return err
+		}
+		tr, err := m.Run(context.Background(), stim, steps, nil)
+		if err != nil {
+			return fmt.Errorf("trial %d (seed %d): %w", i, base+uint64(i), err)
+		}
+		for _, o := range l.Image.Netlist().Outputs {
+			find("output " + o.Name + " events").vals = append(find("output "+o.Name+" events").vals, float64(tr.Streams[o.Name].Len()))
+		}
+		for _, s := range tr.Stats {
+			find(s.Key).vals = append(find(s.Key).vals, s.Value)
+		}
+	}
+	type summary struct {
+		Key      string    `json:"key"`
+		Mean     float64   `json:"mean"`
+		Std      float64   `json:"std"`
+		Min, Max float64   `json:"-"`
+		Values   []float64 `json:"values"`
+	}
+	var sums []summary
+	for _, r := range rows {
+		s := summary{Key: r.key, Values: r.vals, Min: math.Inf(1), Max: math.Inf(-1)}
+		for _, v := range r.vals {
+			s.Mean += v
+			s.Min, s.Max = math.Min(s.Min, v), math.Max(s.Max, v)
+		}
+		s.Mean /= float64(len(r.vals))
+		for _, v := range r.vals {
+			s.Std += (v - s.Mean) * (v - s.Mean)
+		}
+		if len(r.vals) > 1 {
+			s.Std = math.Sqrt(s.Std / float64(len(r.vals)-1))
+		}
+		sums = append(sums, s)
+	}
+	w := cmd.OutOrStdout()
+	if asJSON {
+		b, err := json.MarshalIndent(map[string]any{"target": l.Target.Name(), "trials": n, "first_seed": base, "summary": sums}, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "%s\n", b)
+		return err
+	}
+	t := targets.Table{Title: fmt.Sprintf("%d chip instances of %s (seeds %d..%d)", n, l.Target.Name(), base, base+uint64(n)-1),
+		Header: []string{"quantity", "mean", "std", "min", "max"}}
+	for _, s := range sums {
+		t.Rows = append(t.Rows, []string{s.Key, fmt.Sprintf("%.6g", s.Mean), fmt.Sprintf("%.3g", s.Std), fmt.Sprintf("%.6g", s.Min), fmt.Sprintf("%.6g", s.Max)})
+	}
+	targets.WriteTable(w, t)
+	return nil
 }

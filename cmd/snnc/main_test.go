@@ -178,3 +178,48 @@ func TestEmitAndInspect(t *testing.T) {
 		t.Fatalf("inspect --json:\n%s", js)
 	}
 }
+
+// TestTrials runs several chip instances of a noisy target and reports their spread.
+func TestTrials(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(dir, "cb.img")
+	mustRun(t, "compile", filepath.Join(root, "testdata/models/ff_lif.json"), "--target", "crossbar", "-o", img)
+	out := mustRun(t, "run", img, "--input", filepath.Join(root, "testdata/stimuli/ff_lif.json"), "--trials", "3", "--age", "1d")
+	if !strings.Contains(out, "3 chip instances of crossbar (seeds 1..3)") || !strings.Contains(out, "output output events") {
+		t.Fatalf("trials output:\n%s", out)
+	}
+	js := mustRun(t, "run", img, "--input", filepath.Join(root, "testdata/stimuli/ff_lif.json"), "--trials", "2", "--json")
+	if !strings.Contains(js, `"std"`) || !strings.Contains(js, `"values"`) {
+		t.Fatalf("trials --json output:\n%s", js)
+	}
+}
+
+// TestLLModule writes a bare .ll module and runs it; it must equal the image's run.
+func TestLLModule(t *testing.T) {
+	dir := t.TempDir()
+	m := filepath.Join(root, "testdata/models/ff_lif.json")
+	stim := filepath.Join(root, "testdata/stimuli/ff_lif.json")
+	ll := filepath.Join(dir, "ff.ll")
+	code, _, errs := snnc(t, "compile", m, "--target", "llvm", "-o", ll)
+	if code != 0 {
+		if strings.Contains(errs, "llvm-14") {
+			t.Skipf("LLVM tools missing: %s", errs)
+		}
+		t.Fatalf("compile: %s", errs)
+	}
+	b, _ := os.ReadFile(ll)
+	if !strings.Contains(string(b), "define") {
+		t.Fatalf("%s is not an LLVM module", ll)
+	}
+	a := mustRun(t, "run", ll, "--input", stim)
+	img := filepath.Join(dir, "ff.img")
+	mustRun(t, "compile", m, "--target", "loihi", "-o", img)
+	want := mustRun(t, "run", img, "--input", stim)
+	strip := func(s string) string { return s[:strings.Index(s, `"probes"`)] }
+	if strip(a) != strip(want) {
+		t.Fatalf("native module and loihi emulator disagree:\n%s\n---\n%s", strip(a), strip(want))
+	}
+	if code, _, _ := snnc(t, "compile", m, "--target", "ref", "-o", filepath.Join(dir, "x.ll")); code != 2 {
+		t.Errorf("-o x.ll with --target ref: exit %d, want 2", code)
+	}
+}

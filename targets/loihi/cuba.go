@@ -14,6 +14,10 @@ type CUBAConfig struct {
 	N            int
 	SynPerNeuron float64 // 80 for N = 4000, p = 0.02
 	Seed         uint64
+	// TauSyn is the one synaptic time constant a single Loihi compartment has; both
+	// weights are scaled by τ/TauSyn so every spike injects the charge it has in the
+	// two-τ model (0: the charge-weighted mean of τ_e and τ_i, ≈ 8.7 ms).
+	TauSyn float64
 }
 
 // CUBA constants (training.md), in ms and mV.
@@ -33,16 +37,25 @@ const (
 
 // CUBA builds the benchmark as a float netlist of one CubaLIF population "P" with
 // projections "Ce" (excitatory presynaptic neurons) and "Ci" (inhibitory), plus the
-// initial voltages. Loihi has one synaptic current per compartment, so both currents
-// share τ_e = 5 ms and the inhibitory weight is scaled by τ_i/τ_e (each spike injects
-// the same charge as with τ_i = 10 ms); docs/loihi.md discusses this choice.
+// initial voltages. A single Loihi compartment has one synaptic current, so both
+// currents share one τ (CUBAConfig.TauSyn) and each weight is scaled by τ_k/τ so every
+// spike injects the charge it has in the two-τ model; docs/loihi.md discusses this
+// choice (the exact two-τ form needs multi-compartment neurons, not done).
 func CUBA(cfg CUBAConfig) *ir.Netlist {
 	n := cfg.N
 	ne := int(math.Round(cubaExcFr * float64(n)))
 	p := cfg.SynPerNeuron / float64(n)
 	r := emulator.NewRand(cfg.Seed, 11)
 	nl := &ir.Netlist{Semantics: ir.DefaultSemantics(cubaDt)}
-	alpha, beta := math.Exp(-cubaDt/cubaTauE), math.Exp(-cubaDt/cubaTauM)
+	ts := cfg.TauSyn
+	if ts <= 0 {
+		// charge-weighted mean: each population's τ weighted by the charge its spikes
+		// inject per unit rate (neurons · |w| · τ)
+		qe := float64(ne) * cubaWe * cubaTauE
+		qi := float64(n-ne) * -cubaWi * cubaTauI
+		ts = (qe*cubaTauE + qi*cubaTauI) / (qe + qi)
+	}
+	alpha, beta := math.Exp(-cubaDt/ts), math.Exp(-cubaDt/cubaTauM)
 	fill := func(v float64) []float64 {
 		out := make([]float64, n)
 		for i := range out {
@@ -57,7 +70,7 @@ func CUBA(cfg CUBAConfig) *ir.Netlist {
 	pop := &ir.Population{Name: "P", Model: ir.TCubaLIF, Shape: []int{n}, Size: n, Spiking: true, Compare: ">",
 		Reset: ir.ResetRule{Mode: "to_value", Timing: "immediate", RefractorySteps: cubaRefr},
 		Params: map[string][]float64{
-			"tau_syn": fill(cubaTauE), "tau_mem": fill(cubaTauM), "r": fill(1), "v_leak": fill(cubaEl),
+			"tau_syn": fill(ts), "tau_mem": fill(cubaTauM), "r": fill(1), "v_leak": fill(cubaEl),
 			"v_threshold": fill(cubaVt), "v_reset": fill(cubaVr), "w_in": fill(1 / (1 - alpha)),
 			"alpha": fill(alpha), "a_in": fill(1), "beta": fill(beta), "b_leak": fill((1 - beta) * cubaEl), "b_in": fill(1 - beta),
 			"v0": v0,
@@ -85,7 +98,7 @@ func CUBA(cfg CUBAConfig) *ir.Netlist {
 		}
 		return pr
 	}
-	nl.Projections = []*ir.Projection{mk("Ce", 0, ne, cubaWe), mk("Ci", ne, n, cubaWi*cubaTauI/cubaTauE)}
+	nl.Projections = []*ir.Projection{mk("Ce", 0, ne, cubaWe*cubaTauE/ts), mk("Ci", ne, n, cubaWi*cubaTauI/ts)}
 	nl.Outputs = []*ir.Port{{Name: "spikes", Shape: []int{n}, Size: n, Source: "P", Kind: "spikes"}}
 	return nl
 }
@@ -99,6 +112,7 @@ func CUBAExactRate(nl *ir.Netlist, steps int) float64 {
 	p := nl.Populations[0]
 	n := p.Size
 	ce, ci := nl.Projections[0].CSR(), nl.Projections[1].CSR()
+	// the exact model uses the benchmark's own weights whatever TauSyn the netlist has
 	ae, ai, b := math.Exp(-cubaDt/cubaTauE), math.Exp(-cubaDt/cubaTauI), math.Exp(-cubaDt/cubaTauM)
 	v := append([]float64(nil), p.Params["v0"]...)
 	ge, gi := make([]float64, n), make([]float64, n)
