@@ -482,11 +482,6 @@ func (m *machine) counters(steps int) *emulator.Counters {
 		"loihi.chips":            float64(m.chips),
 		"loihi.tiles":            float64(m.tiles),
 	}
-	if steps > 0 {
-		c.Extra["loihi.time_per_step_s"] = t / float64(steps)
-		c.Extra["loihi.energy_per_step_j"] = c.EnergyJ / float64(steps)
-		c.Extra["loihi.synaptic_events_per_step"] = float64(c.SynapticEvents) / float64(steps)
-	}
 	return &c
 }
 
