@@ -197,10 +197,14 @@ func (e *Engine) Run(ctx context.Context, stim *Stimulus, steps int, probes []Pr
 	}
 	workers = min(workers, len(net.Cores))
 	nslot := e.maxD + 2
+	progress := ProgressFrom(ctx)
 	for t := 0; t < steps; t++ {
 		if t&1023 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
+			}
+			if progress != nil && t > 0 {
+				progress(t, steps)
 			}
 		}
 		slot := t % nslot
@@ -277,6 +281,9 @@ func (e *Engine) Run(ctx context.Context, stim *Stimulus, steps int, probes []Pr
 			rows[i] = tr.Probes[i].Data[t]
 			p.Read(rows[i])
 		}
+	}
+	if progress != nil {
+		progress(steps, steps)
 	}
 	var total Counters
 	for _, c := range net.Cores {

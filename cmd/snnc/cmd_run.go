@@ -102,7 +102,7 @@ func newRunCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tr, err := m.Run(context.Background(), stim, steps, splitProbes(probes))
+			tr, err := m.Run(runContext(cmd, steps), stim, steps, splitProbes(probes))
 			if err != nil {
 				return err
 			}
@@ -319,4 +319,17 @@ func runTrials(cmd *cobra.Command, l *targets.Loaded, tf *targetFlags, seed uint
 	}
 	targets.WriteTable(w, t)
 	return nil
+}
+
+// runContext shows a progress bar for long runs when stderr is a terminal.
+func runContext(cmd *cobra.Command, steps int) context.Context {
+	ctx := context.Background()
+	if steps < 1<<14 {
+		return ctx
+	}
+	bar := newBar(cmd.ErrOrStderr(), steps, "run")
+	if bar == nil {
+		return ctx
+	}
+	return emulator.WithProgress(ctx, func(done, _ int) { _ = bar.Set(done) })
 }

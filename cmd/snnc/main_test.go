@@ -9,7 +9,10 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/cobra"
 )
+
+type cobraCommand = cobra.Command
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
@@ -221,5 +224,22 @@ func TestLLModule(t *testing.T) {
 	}
 	if code, _, _ := snnc(t, "compile", m, "--target", "ref", "-o", filepath.Join(dir, "x.ll")); code != 2 {
 		t.Errorf("-o x.ll with --target ref: exit %d, want 2", code)
+	}
+}
+
+// TestHelpHasExamples: every command documents a worked example in --help.
+func TestHelpHasExamples(t *testing.T) {
+	for _, mk := range commands {
+		c := mk()
+		var walk func(c *cobraCommand)
+		walk = func(c *cobraCommand) {
+			if c.Runnable() && c.Example == "" {
+				t.Errorf("snnc %s has no example in --help", c.CommandPath())
+			}
+			for _, s := range c.Commands() {
+				walk(s)
+			}
+		}
+		walk(c)
 	}
 }

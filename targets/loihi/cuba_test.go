@@ -40,7 +40,7 @@ func TestCUBARate(t *testing.T) {
 func benchCUBA(b *testing.B, n int, steps int) {
 	nl := CUBA(CUBAConfig{N: n, SynPerNeuron: 80, Seed: 1})
 	tg := New(Loihi1)
-	img, _, err := tg.Compile(nl, targets.Options{})
+	img, _, err := tg.Compile(nl, targets.Options{Flags: map[string]string{"chips": "1024"}})
 	if err != nil {
 		b.Fatal(err)
 	}
