@@ -29,6 +29,9 @@ demo: build
 	./snnc compile testdata/models/ff_lif.json --target ref -o out/ff_ref.img
 	./snnc run out/ff_ref.img --input testdata/stimuli/ff_lif.json --steps 100 -o out/ff_ref.trace.json --probe lif1.v --stats
 	./snnc inspect out/ff_ref.img
+	./snnc import testdata/nir/snntorch_net1.nir --source-framework snntorch -o out/net1.json
+	./snnc compile out/net1.json --target loihi --report -o out/net1.loihi.img
+	./snnc run out/net1.loihi.img --input testdata/stimuli/snntorch_net1.json --stats -o out/net1.loihi.trace.json
 
 clean:
 	rm -rf snnc out

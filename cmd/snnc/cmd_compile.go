@@ -80,8 +80,10 @@ func newCompileCmd() *cobra.Command {
 					fmt.Fprintf(cmd.ErrOrStderr(), "conversion: %s\n", l)
 				}
 			}
-			for _, w := range res.Report.Warnings {
-				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)
+			if !report {
+				for _, w := range res.Report.Warnings {
+					fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)
+				}
 			}
 			writeImage := func(w io.Writer) error {
 				return targets.EncodeImage(w, res.Target, res.Options, hash, res.Image)

@@ -78,6 +78,7 @@ func expand(p *ir.Projection) (*synList, error) {
 		if err := checkDelay(len(p.W)); err != nil {
 			return nil, err
 		}
+		s.Pre, s.Post, s.Widx, s.Delay = make([]int32, 0, len(p.W)), make([]int32, 0, len(p.W)), make([]int32, 0, len(p.W)), make([]int32, 0, len(p.W))
 		for k, w := range p.W {
 			pre, post := int(p.PreIdx[k]), int(p.PostIdx[k])
 			if pre < 0 || pre >= p.PreSize || post < 0 || post >= p.PostSize {
