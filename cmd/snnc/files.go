@@ -34,6 +34,11 @@ func atomicWrite(path string, stdout io.Writer, write func(io.Writer) error) err
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	// CreateTemp makes 0600 files; outputs are ordinary files (umask still applies on
+	// systems where Chmod is filtered by it, which Linux does not do, so use 0644).
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
