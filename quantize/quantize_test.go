@@ -58,7 +58,7 @@ func TestWrapShift(t *testing.T) {
 func TestWrapRapid(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		b := uint(rapid.IntRange(2, 40).Draw(t, "bits"))
-		x := rapid.Int64Range(-(1 << 50), 1<<50).Draw(t, "x")
+		x := rapid.Int64Range(-(1<<50), 1<<50).Draw(t, "x")
 		m := int64(1) << b
 		h := m / 2
 		want := ((x+h)%m+m)%m - h // the spec's formula

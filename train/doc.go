@@ -13,6 +13,11 @@
 // graph says edge_latency "zero", reset timing "next_step", compare ">", discretization
 // "euler" with w_in = 1/(1−α), r = 1/(1−β); see ExportGraph and docs/training.md).
 //
+// Methods: BPTT (Work.Forward/Backward) and OTTT (OnlineWork, memory independent of the
+// number of steps). Hardware-in-the-loop hooks: Forward's override argument (recorded
+// spikes replace a layer's own), Model.Weights/SetWeights by exported Affine node name,
+// StimulusFor/LogitsFromTrace/EvaluateMachine for any targets.Machine.
+//
 // Invariants:
 //   - Training is deterministic for a seed and independent of GOMAXPROCS: a batch is cut
 //     into fixed shards of ShardSize samples, each shard's gradient is summed in sample

@@ -35,6 +35,7 @@ type Work struct {
 	// backward buffers, per layer
 	dI, dInext, dU, dUnext, dS [][]float64
 	sumDI                      []float64
+	wT, vT                     [][]float64 // transposed W (layers ≥ 1) and V, refreshed per Backward
 }
 
 // NewWork returns a workspace for steps-long samples.
@@ -50,6 +51,16 @@ func (m *Model) NewWork(steps int) *Work {
 		for _, b := range []*[][]float64{&w.dI, &w.dInext, &w.dU, &w.dUnext, &w.dS} {
 			*b = append(*b, make([]float64, l.Out))
 		}
+	}
+	for li, l := range m.Layers {
+		var wt, vt []float64
+		if li > 0 {
+			wt = make([]float64, len(l.W))
+		}
+		if l.V != nil {
+			vt = make([]float64, len(l.V))
+		}
+		w.wT, w.vT = append(w.wT, wt), append(w.vT, vt)
 	}
 	w.h = make([]float64, maxOut)
 	w.h0 = make([]float64, m.Layers[0].Out)
@@ -70,11 +81,32 @@ func addRows(h, w, x []float64, n int) {
 		row := w[j*n : (j+1)*n : (j+1)*n]
 		// gonum's kernels compute h[k] + row[k] and h[k] + xj·row[k] element by element
 		// (no fused multiply-add), the same numbers as the plain loop the ref target runs.
-		if xj == 1 {
+		switch {
+		case n < shortRow && xj == 1:
+			for k, v := range row {
+				h[k] += v
+			}
+		case n < shortRow:
+			for k, v := range row {
+				h[k] += xj * v
+			}
+		case xj == 1:
 			floats.Add(h, row)
-			continue
+		default:
+			floats.AddScaled(h, xj, row)
 		}
-		floats.AddScaled(h, xj, row)
+	}
+}
+
+// shortRow is the row length below which plain loops beat a call into gonum's kernels.
+const shortRow = 32
+
+// transpose writes the (cols × rows) transpose of the rows × cols matrix a into dst.
+func transpose(dst, a []float64, rows, cols int) {
+	for r := 0; r < rows; r++ {
+		for c, v := range a[r*cols : (r+1)*cols] {
+			dst[c*rows+r] = v
+		}
 	}
 }
 
@@ -85,7 +117,14 @@ func addOuter(g, x, d []float64) {
 		if xj == 0 {
 			continue
 		}
-		floats.AddScaled(g[j*n:(j+1)*n:(j+1)*n], xj, d)
+		row := g[j*n : (j+1)*n : (j+1)*n]
+		if n >= shortRow {
+			floats.AddScaled(row, xj, d)
+			continue
+		}
+		for k, v := range d {
+			row[k] += xj * v
+		}
 	}
 }
 
@@ -100,10 +139,13 @@ func (w *Work) Forward(in *Input, override [][]float64) []float64 {
 	// reproduce predictions exactly): recurrent spikes of t−1 in presynaptic order, then the
 	// feed-forward input in presynaptic order, then the bias.
 	static := in.Static && m.Layers[0].V == nil
-	if static {
+	if static { // (Σ_j x_j·W_j) + b is the same number at every step: compute it once
 		l0 := m.Layers[0]
 		clear(w.h0)
 		addRows(w.h0, l0.W, in.X[:l0.In], l0.Out)
+		for k, b := range l0.B {
+			w.h0[k] += b
+		}
 	}
 	for t := 0; t < T; t++ {
 		for li, ly := range m.Layers {
@@ -114,7 +156,7 @@ func (w *Work) Forward(in *Input, override [][]float64) []float64 {
 				addRows(h, ly.V, w.S[li][(t-1)*n:t*n], n)
 			}
 			if li == 0 && static {
-				copy(h, w.h0)
+				h = w.h0
 			} else {
 				var x []float64
 				if li == 0 {
@@ -123,9 +165,9 @@ func (w *Work) Forward(in *Input, override [][]float64) []float64 {
 					x = w.S[li-1][t*ly.In : (t+1)*ly.In]
 				}
 				addRows(h, ly.W, x, n)
-			}
-			for k, b := range ly.B {
-				h[k] += b
+				for k, b := range ly.B {
+					h[k] += b
+				}
 			}
 			I := w.I[li][t*n : (t+1)*n]
 			U := w.U[li][t*n : (t+1)*n]
@@ -340,11 +382,20 @@ func (w *Work) Backward(in *Input, y int, reg, scale float64, g *Grads) {
 		clear(w.dUnext[li])
 	}
 	clear(w.sumDI)
+	for li, l := range m.Layers {
+		if w.wT[li] != nil {
+			transpose(w.wT[li], l.W, l.In, l.Out)
+		}
+		if w.vT[li] != nil {
+			transpose(w.vT[li], l.V, l.Out, l.Out)
+		}
+	}
 	static := in.Static && m.Layers[0].V == nil
 	sg := c.Surrogate.Grad
 	if c.SmoothForward {
 		sg = c.Surrogate.smoothGrad
 	}
+	fast := c.Surrogate.Kind == "fast_sigmoid" && !c.SmoothForward
 	for t := T - 1; t >= 0; t-- {
 		for li := L - 1; li >= 0; li-- {
 			ly := m.Layers[li]
@@ -357,17 +408,11 @@ func (w *Work) Backward(in *Input, y int, reg, scale float64, g *Grads) {
 			if li == L-1 && c.Loss == LossCount {
 				copy(dS, dLogit)
 			}
-			if li < L-1 { // S_t feeds layer li+1 at the same step
-				nx := m.Layers[li+1]
-				dIx := w.dI[li+1]
-				for j := range dS {
-					dS[j] += floats.Dot(nx.W[j*nx.Out:(j+1)*nx.Out], dIx)
-				}
+			if li < L-1 { // S_t feeds layer li+1 at the same step: dS += Wᵀ·δI
+				addRows(dS, w.wT[li+1], w.dI[li+1], n)
 			}
 			if ly.V != nil && t < T-1 { // S_t feeds I_{t+1} through V
-				for j := range dS {
-					dS[j] += floats.Dot(ly.V[j*n:(j+1)*n], dIn)
-				}
+				addRows(dS, w.vT[li], dIn, n)
 			}
 			if rc := regCoef[li]; rc != 0 {
 				for j, cnt := range w.counts[li] {
@@ -386,11 +431,18 @@ func (w *Work) Backward(in *Input, y int, reg, scale float64, g *Grads) {
 						}
 					}
 				}
-				if c.Reset == ResetSubtract {
+				switch {
+				case fast && c.Reset == ResetSubtract: // σ' inlined: 1/(1+k|x|)²
+					k := c.Surrogate.Scale
+					for j := range dU {
+						d := 1 + k*math.Abs(U[j]-c.Threshold)
+						dU[j] = dS[j]*(1/(d*d)) + c.Beta*dUn[j]
+					}
+				case c.Reset == ResetSubtract:
 					for j := range dU {
 						dU[j] = dS[j]*sg(U[j]-c.Threshold) + c.Beta*dUn[j]
 					}
-				} else {
+				default:
 					for j := range dU {
 						dU[j] = dS[j]*sg(U[j]-c.Threshold) + c.Beta*dUn[j]*(1-S[j])
 					}

@@ -210,8 +210,14 @@ func TestArithRapid(t *testing.T) {
 func TestCoreMatchesChipStep(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		n := rapid.IntRange(1, 8).Draw(t, "n")
+		uniform := rapid.Bool().Draw(t, "uniform")
 		c := &core{mode: Chip, n: n, q: make([]int32, n)}
 		for i := 0; i < n; i++ {
+			if uniform && i > 0 {
+				c.cx = append(c.cx, c.cx[0])
+				c.init = append(c.init, State{U: rapid.Int64Range(-(1<<23), 1<<23-1).Draw(t, "u0"), V: rapid.Int64Range(-(1<<23), 1<<23-1).Draw(t, "v0")})
+				continue
+			}
 			cx := NewCx(Chip, rapid.Int64Range(0, 4095).Draw(t, "du"), rapid.Int64Range(0, 4096).Draw(t, "dv"),
 				rapid.Int64Range(0, 1<<17-1).Draw(t, "vth"), rapid.Int64Range(-4096, 4095).Draw(t, "bm"),
 				rapid.IntRange(0, 7).Draw(t, "be"), rapid.Int32Range(0, 63).Draw(t, "ref"),
@@ -221,6 +227,13 @@ func TestCoreMatchesChipStep(t *testing.T) {
 		}
 		c.st = append([]State(nil), c.init...)
 		c.initChip()
+		if c.uniform != (uniform || n == 1) {
+			// random parameters can coincide only with negligible probability
+			if !uniform && n > 1 {
+				t.Skip("random parameters happened to be uniform")
+			}
+			t.Fatalf("uniform = %v, built uniform %v", c.uniform, uniform)
+		}
 		for s := 0; s < 10; s++ {
 			acc := make([]int32, n)
 			for i := range acc {

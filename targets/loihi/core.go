@@ -23,8 +23,9 @@ type core struct {
 	st   []State // lava mode state
 	init []State
 	// chip mode: packed 32-bit parameters and state (the hot loop)
-	cp []cxp
-	cs []cxs
+	cp      []cxp
+	cs      []cxs
+	uniform bool // every compartment has the same cxp (hot loop with hoisted parameters)
 	// synapse table (spec §4, notes §3.3)
 	axStart  []int32
 	synTgt   []int32
@@ -127,6 +128,9 @@ type cxs struct{ u, v, ref int32 }
 //
 // TestCoreMatchesChipStep checks it against ChipStep.
 func (c *core) stepChip(cur []int32, fired []int32) (int, []int32) {
+	if c.uniform {
+		return c.stepChipUniform(cur, fired)
+	}
 	n := len(cur)
 	cp, cs, q := c.cp[:n], c.cs[:n], c.q[:n]
 	active := 0
@@ -151,6 +155,45 @@ func (c *core) stepChip(cur []int32, fired []int32) (int, []int32) {
 		if vn > int64(p.vth) { // strict threshold
 			vn = 0
 			r = max(p.refr-1, 0)
+			fired = append(fired, int32(i))
+		}
+		s.u, s.v, s.ref = int32(un), int32(vn), r
+		q[i] = int32(qq)
+	}
+	return active, fired
+}
+
+// stepChipUniform is stepChip with the parameters of a uniform core held in registers.
+func (c *core) stepChipUniform(cur []int32, fired []int32) (int, []int32) {
+	n := len(cur)
+	cs, q := c.cs[:n], c.q[:n]
+	p := c.cp[0]
+	decU, decV, bias, vth := int64(p.decU), int64(p.decV), int64(p.bias), int64(p.vth)
+	vmin, vmax, refr := int64(p.vmin), int64(p.vmax), max(p.refr-1, 0)
+	active := 0
+	if bias != 0 {
+		active = n
+	}
+	for i, a := range cur {
+		s := &cs[i]
+		if bias == 0 && a|s.u|s.v != 0 {
+			active++
+		}
+		cur[i] = 0
+		qq := int64(a) << 42 >> 42
+		x := int64(s.u) * decU
+		un := ((x+((x>>63)&(decayOne-1)))>>decayBits + qq) << 40 >> 40
+		u2 := (un + bias) << 40 >> 40
+		y := int64(s.v) * decV
+		vn := min(max((y+((y>>63)&(decayOne-1)))>>decayBits+u2, vmin), vmax)
+		r := s.ref
+		if r > 0 {
+			vn = 0
+			r--
+		}
+		if vn > vth {
+			vn = 0
+			r = refr
 			fired = append(fired, int32(i))
 		}
 		s.u, s.v, s.ref = int32(un), int32(vn), r
@@ -213,6 +256,10 @@ func (c *core) initChip() {
 		c.cp[i] = cxp{decU: int32(p.DecU), decV: int32(p.DecV), bias: int32(p.Bias), vth: int32(p.Vth),
 			vmin: int32(max(p.Vmin, math.MinInt32)), vmax: int32(p.Vmax), refr: p.Refract}
 		c.cs[i] = cxs{u: int32(c.init[i].U), v: int32(c.init[i].V)}
+	}
+	c.uniform = n > 0
+	for _, p := range c.cp {
+		c.uniform = c.uniform && p == c.cp[0]
 	}
 }
 

@@ -5,8 +5,8 @@
 //   - arith.go: the compartment arithmetic of spec §3 as small pure functions, in two
 //     modes (chip: nengo-loihi / silicon-validated wraps; lava: Lava's CPU bit-accurate
 //     models, artifacts included).
-//   - weights.go / quant.go: weight legalization (§4), native nodes (§5) and the float
-//     quantizer (§6), built on package quantize.
+//   - quant.go, syn.go: weight legalization (§4), native nodes (§5) and the float
+//     quantizer (§6), built on package quantize; projections expanded to synapses.
 //   - mapper.go: splitting populations over cores and chips under the per-core limits
 //     of §8; every violation is reported before an image exists.
 //   - core.go: one emulator.Core per Loihi core (CSR synapse table per input axon, int32

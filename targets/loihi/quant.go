@@ -326,12 +326,10 @@ func (qz *quantizer) floatPop(i int, p *ir.Population) {
 	for j := 0; j < n; j++ {
 		kMin = math.Max(kMin, qz.cfg.VthMin*math.Ldexp(1, vthShift)*g[j]/(vth[j]-vreset[j]))
 		if fan[j] > 0 {
-			kq = math.Min(kq, float64(int64(1)<<qBits-1)/fan[j]) // |q| < 2^21
-			if cuba {
-				// |u| ≤ |q|·4096/D_u must stay below 2^23 (with room for the bias)
-				d := math.Max(1-alpha[j], 1.0/decayOne)
-				kq = math.Min(kq, 0.75*float64(int64(1)<<uBits)*d/fan[j])
-			}
+			// |q| < 2^21 even when every input fires in the same step. (The |u| bound of
+			// every input firing every step is far too pessimistic to size the scale: it
+			// only produces the warning in bounds().)
+			kq = math.Min(kq, float64(int64(1)<<qBits-1)/fan[j])
 		}
 	}
 	if kq < K {
