@@ -20,6 +20,7 @@ import (
 	"github.com/snnc/snnc/targets"
 	"github.com/snnc/snnc/train"
 	"github.com/snnc/snnc/train/data"
+	"github.com/snnc/snnc/train/hil"
 )
 
 func init() { addCommand(newTrainCmd, newEvalCmd) }
@@ -42,6 +43,8 @@ func newBar(w io.Writer, total int, desc string) *progressbar.ProgressBar {
 
 type trainFlags struct {
 	dataset, arch, encoder, loss, readout, reset, surrogate, init, schedule, method string
+	qat                                                                             bool
+	qatTarget                                                                       string
 	epochs, steps, batch, trainN                                                    int
 	lr, wd, reg, surrScale                                                          float64
 	recurrent, dale                                                                 bool
@@ -90,6 +93,8 @@ Per-data-set defaults (each flag overrides):
 	fl.StringVar(&f.init, "init", "", "initialization: fluct (fluctuation-driven) or kaiming")
 	fl.BoolVar(&f.dale, "dale", false, "fluct init with Dale's law (fixed sign per presynaptic neuron)")
 	fl.StringVar(&f.method, "method", "bptt", "training method: bptt, or ottt (online through time: memory independent of T; leaky readout, loss sum)")
+	fl.BoolVar(&f.qat, "qat", false, "quantization-aware training: the --qat-target's quantizer in the forward pass (simulation only; the baseline in-the-loop fine-tuning must beat)")
+	fl.StringVar(&f.qatTarget, "qat-target", "loihi", "with --qat: the target whose quantizer is used")
 	fl.IntVar(&f.trainN, "train-samples", 0, "use only the first K training samples")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the data set, initialization, shuffling and encoders")
 	fl.StringVarP(&f.out, "output", "o", "", "model file (snn-json; - for stdout)")
@@ -210,7 +215,12 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 	if sp.Val != nil && logw != nil {
 		val = sp.Val
 	}
-	stats, err := train.Fit(cmd.Context(), m, trainSet, val, opt)
+	var stats []train.EpochStats
+	if f.qat {
+		stats, err = trainQAT(cmd, m, f, trainSet, enc, opt)
+	} else {
+		stats, err = train.Fit(cmd.Context(), m, trainSet, val, opt)
+	}
 	if bar != nil {
 		bar.Finish()
 	}
@@ -443,4 +453,23 @@ func runEval(cmd *cobra.Command, f *evalFlags, path string) error {
 		fmt.Fprintf(w, "latency per inference %.4g s\n", res.TimeS)
 	}
 	return nil
+}
+
+// trainQAT runs quantization-aware training (train/hil.QAT) with the target's own
+// quantizer (noise, mismatch and faults off) in the forward pass.
+func trainQAT(cmd *cobra.Command, m *train.Model, f *trainFlags, trainSet *data.Dataset, enc data.Encoder, opt train.Options) ([]train.EpochStats, error) {
+	hs, err := hil.QAT(cmd.Context(), m, train.ExportMeta{Steps: f.steps}, f.qatTarget, targets.Options{Seed: f.seed}, trainSet,
+		hil.Options{Epochs: f.epochs, Batch: f.batch, Steps: f.steps, LR: f.lr, Schedule: f.schedule,
+			Encoder: enc, Seed: f.seed, EvalSeed: f.seed, Progress: opt.Progress})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]train.EpochStats, len(hs))
+	for i, s := range hs {
+		out[i] = train.EpochStats{Epoch: s.Epoch, Loss: s.Loss, TrainAcc: s.TrainAcc, LR: s.LR, Seconds: s.Seconds}
+		if opt.Log != nil {
+			opt.Log(out[i])
+		}
+	}
+	return out, nil
 }

@@ -243,3 +243,18 @@ func TestHelpHasExamples(t *testing.T) {
 		walk(c)
 	}
 }
+
+// TestTrainQAT: quantization-aware training through the CLI writes a model that compiles.
+func TestTrainQAT(t *testing.T) {
+	dir := t.TempDir()
+	m := filepath.Join(dir, "q.json")
+	out := mustRun(t, "train", "--dataset", "yinyang", "--qat", "--qat-target", "loihi", "--readout", "spiking",
+		"--encoder", "latency", "--reset", "zero", "--epochs", "1", "--train-samples", "500", "-o", m)
+	if !strings.Contains(out, "test accuracy") {
+		t.Fatalf("train --qat output: %s", out)
+	}
+	mustRun(t, "compile", m, "--target", "loihi", "-o", filepath.Join(dir, "q.img"))
+	if code, _, _ := snnc(t, "train", "--dataset", "yinyang", "--qat", "--qat-target", "nosuch", "--epochs", "1", "-o", filepath.Join(dir, "x.json")); code == 0 {
+		t.Fatal("--qat-target nosuch accepted")
+	}
+}
