@@ -16,7 +16,8 @@ type Event struct {
 
 // Core is one compute unit advanced in lock step with the others.
 type Core interface {
-	// Step advances the core through step t. in holds the events due at t in a
+	// Step advances the core through step t (counted since the last Reset; a Run
+	// continues the count). in holds the events due at t in a
 	// deterministic order. Step appends the local ids of neurons that emitted a spike
 	// during t to fired and returns it. Step must only touch the core's own state.
 	Step(t int, in []Event, fired []int32) []int32
@@ -87,6 +88,9 @@ type Engine struct {
 	maxD    int
 	pending [][][]Event // [core][slot] events due at slot
 	fired   [][]int32
+	// now is the number of steps run since the last Reset: a Run continues where the
+	// previous one stopped (cores and slots see this global step number).
+	now int
 }
 
 // NewEngine validates the routes and prepares buffers.
@@ -126,6 +130,7 @@ func NewEngine(net *Network) (*Engine, error) {
 
 // Reset clears pending events and resets every core.
 func (e *Engine) Reset() {
+	e.now = 0
 	for c := range e.pending {
 		for s := range e.pending[c] {
 			e.pending[c][s] = e.pending[c][s][:0]
@@ -199,6 +204,7 @@ func (e *Engine) Run(ctx context.Context, stim *Stimulus, steps int, probes []Pr
 	nslot := e.maxD + 2
 	progress := ProgressFrom(ctx)
 	for t := 0; t < steps; t++ {
+		g := e.now + t // global step since Reset
 		if t&1023 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
@@ -207,7 +213,7 @@ func (e *Engine) Run(ctx context.Context, stim *Stimulus, steps int, probes []Pr
 				progress(t, steps)
 			}
 		}
-		slot := t % nslot
+		slot := g % nslot
 		// External inputs at t are routed like spikes emitted at t.
 		for ci := range cursors {
 			c := &cursors[ci]
@@ -216,9 +222,9 @@ func (e *Engine) Run(ctx context.Context, stim *Stimulus, steps int, probes []Pr
 				if c.s.Values != nil {
 					v = float32(c.s.Values[c.k])
 				}
-				due := t + 1
+				due := g + 1
 				if net.SameStepInputs {
-					due = t
+					due = g
 				}
 				e.deliverAt(due, c.route.Routes[c.s.Indices[c.k]], v)
 				c.k++
@@ -226,7 +232,7 @@ func (e *Engine) Run(ctx context.Context, stim *Stimulus, steps int, probes []Pr
 		}
 		if workers == 1 {
 			for ci, core := range net.Cores {
-				e.fired[ci] = core.Step(t, e.pending[ci][slot], e.fired[ci][:0])
+				e.fired[ci] = core.Step(g, e.pending[ci][slot], e.fired[ci][:0])
 			}
 		} else {
 			var wg sync.WaitGroup
@@ -235,7 +241,7 @@ func (e *Engine) Run(ctx context.Context, stim *Stimulus, steps int, probes []Pr
 				go func(w int) {
 					defer wg.Done()
 					for ci := w; ci < len(net.Cores); ci += workers {
-						e.fired[ci] = net.Cores[ci].Step(t, e.pending[ci][slot], e.fired[ci][:0])
+						e.fired[ci] = net.Cores[ci].Step(g, e.pending[ci][slot], e.fired[ci][:0])
 					}
 				}(w)
 			}
@@ -253,7 +259,7 @@ func (e *Engine) Run(ctx context.Context, stim *Stimulus, steps int, probes []Pr
 			}
 			for _, n := range f {
 				if routes != nil {
-					e.deliver(t, routes[n], 1)
+					e.deliver(g, routes[n], 1)
 				}
 				if om != nil && om[n].Stream >= 0 {
 					s := streams[om[n].Stream]
@@ -282,6 +288,7 @@ func (e *Engine) Run(ctx context.Context, stim *Stimulus, steps int, probes []Pr
 			p.Read(rows[i])
 		}
 	}
+	e.now += steps
 	if progress != nil {
 		progress(steps, steps)
 	}

@@ -141,3 +141,34 @@ func TestRandStreams(t *testing.T) {
 	}
 	_ = runtime.GOMAXPROCS(0)
 }
+
+// TestRunContinues: Run(7) then Run(6) equals Run(13) — events in flight across the
+// boundary keep their slot (the engine counts steps since Reset).
+func TestRunContinues(t *testing.T) {
+	mk := func() (*Engine, *recCore) {
+		a := &recCore{fireAt: map[int]bool{6: true, 7: true, 8: true}, got: map[int][]Event{}}
+		b := &recCore{got: map[int][]Event{}}
+		e, err := NewEngine(&Network{Cores: []Core{a, b}, Dt: 1e-3,
+			Routes: [][][]Target{{{{Core: 1, Axon: 1, Delay: 2}}}, {nil}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e, b
+	}
+	e1, b1 := mk()
+	if _, err := e1.Run(context.Background(), nil, 13, nil); err != nil {
+		t.Fatal(err)
+	}
+	e2, b2 := mk()
+	for _, n := range []int{7, 6} {
+		if _, err := e2.Run(context.Background(), nil, n, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := cmp.Diff(b1.got, b2.got); diff != "" {
+		t.Fatalf("split run differs (-whole +split):\n%s", diff)
+	}
+	if len(b1.got) != 3 {
+		t.Fatalf("core b got %v, want three deliveries", b1.got)
+	}
+}

@@ -1,7 +1,9 @@
 package quantize
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 )
 
@@ -27,8 +29,8 @@ type PopulationReport struct {
 	Scale     float64 `json:"scale"` // hardware v units per model v unit
 	Du        int64   `json:"du"`
 	Dv        int64   `json:"dv"`
-	TauSyn    float64 `json:"tau_syn_realized_s"` // 0: no synaptic state (instant current)
-	TauMem    float64 `json:"tau_mem_realized_s"` // +Inf: no leak
+	TauSyn    Tau     `json:"tau_syn_realized_s"` // 0: no synaptic state (instant current)
+	TauMem    Tau     `json:"tau_mem_realized_s"` // +Inf: no leak
 	Vth       int64   `json:"vth"`
 	VthErr    float64 `json:"vth_rel_err"`
 	BiasMant  int64   `json:"bias_mant_max"`
@@ -72,10 +74,36 @@ func (r *Report) PopulationTable() ([]string, [][]string) {
 			scale = "native"
 		}
 		rows = append(rows, []string{p.Name, p.Model, scale, strconv.FormatInt(p.Du, 10), strconv.FormatInt(p.Dv, 10),
-			g(p.TauSyn), g(p.TauMem), strconv.FormatInt(p.Vth, 10), g(p.VthErr), strconv.Itoa(p.BiasExp),
+			g(float64(p.TauSyn)), g(float64(p.TauMem)), strconv.FormatInt(p.Vth, 10), g(p.VthErr), strconv.Itoa(p.BiasExp),
 			strconv.Itoa(p.Refract), g(p.BoundU)})
 	}
 	return h, rows
 }
 
 func g(x float64) string { return fmt.Sprintf("%.4g", x) }
+
+// Tau is a realized time constant in seconds; +Inf (no decay) is written as the JSON
+// string "inf", since JSON has no infinity.
+type Tau float64
+
+// MarshalJSON implements json.Marshaler.
+func (t Tau) MarshalJSON() ([]byte, error) {
+	if math.IsInf(float64(t), 1) {
+		return []byte(`"inf"`), nil
+	}
+	return json.Marshal(float64(t))
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (t *Tau) UnmarshalJSON(b []byte) error {
+	if string(b) == `"inf"` {
+		*t = Tau(math.Inf(1))
+		return nil
+	}
+	var v float64
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*t = Tau(v)
+	return nil
+}

@@ -153,7 +153,7 @@ func (qz *quantizer) nativePop(i int, p *ir.Population) {
 	qz.pops[i] = q
 	pr := quantize.PopulationReport{Name: p.Name, Model: p.Model, Native: true, Du: q.Du[0], Dv: q.Dv[0],
 		Vth: q.Vth[0], BiasExp: int(q.BiasExp[0]), Refract: int(q.Refract[0])}
-	pr.TauSyn, pr.TauMem = realizedTau(q.Du[0]+1, qz.n.Semantics), realizedTau(q.Dv[0], qz.n.Semantics)
+	pr.TauSyn, pr.TauMem = quantize.Tau(realizedTau(q.Du[0]+1, qz.n.Semantics)), quantize.Tau(realizedTau(q.Dv[0], qz.n.Semantics))
 	qz.qrep.Populations = append(qz.qrep.Populations, pr)
 }
 
@@ -378,9 +378,9 @@ func (qz *quantizer) floatPop(i int, p *ir.Population) {
 	qz.pops[i] = q
 	pr := quantize.PopulationReport{Name: p.Name, Model: p.Model, Scale: K / g[0], Du: du[0], Dv: dv[0], Vth: vt[0], VthErr: maxRel,
 		BiasMant: bm[0], BiasExp: int(be[0]), Refract: int(rf[0])}
-	pr.TauMem = realizedTau(dv[0], qz.n.Semantics)
+	pr.TauMem = quantize.Tau(realizedTau(dv[0], qz.n.Semantics))
 	if cuba {
-		pr.TauSyn = realizedTau(du[0]+1, qz.n.Semantics)
+		pr.TauSyn = quantize.Tau(realizedTau(du[0]+1, qz.n.Semantics))
 	}
 	if cuba && bias[0] != 0 {
 		pr.Precision = "Affine bias enters v at its synaptic steady state"
