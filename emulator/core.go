@@ -82,6 +82,9 @@ type Network struct {
 	Sequential bool
 }
 
+// MaxProbeValues bounds what one run may record (2^28 values, 2 GiB of float64).
+const MaxProbeValues = 1 << 28
+
 // Engine runs a Network.
 type Engine struct {
 	net     *Network
@@ -192,6 +195,13 @@ func (e *Engine) Run(ctx context.Context, stim *Stimulus, steps int, probes []Pr
 		}
 	}
 	rows := make([][]float64, len(probes))
+	total := 0
+	for _, p := range probes {
+		total += numElements(p.Shape)
+	}
+	if int64(total)*int64(steps) > MaxProbeValues {
+		return nil, fmt.Errorf("%w: %d probed values per step × %d steps exceeds the limit of %d values; probe fewer neurons or run fewer steps", ErrProbe, total, steps, MaxProbeValues)
+	}
 	for i, p := range probes {
 		tr.AddProbe(p.Name, p.Shape, p.DType, steps)
 		rows[i] = nil
