@@ -195,12 +195,12 @@ func (e *Engine) Run(ctx context.Context, stim *Stimulus, steps int, probes []Pr
 		}
 	}
 	rows := make([][]float64, len(probes))
-	total := 0
+	perStep := 0
 	for _, p := range probes {
-		total += numElements(p.Shape)
+		perStep += numElements(p.Shape)
 	}
-	if int64(total)*int64(steps) > MaxProbeValues {
-		return nil, fmt.Errorf("%w: %d probed values per step × %d steps exceeds the limit of %d values; probe fewer neurons or run fewer steps", ErrProbe, total, steps, MaxProbeValues)
+	if int64(perStep)*int64(steps) > MaxProbeValues {
+		return nil, fmt.Errorf("%w: %d probed values per step × %d steps exceeds the limit of %d values; probe fewer neurons or run fewer steps", ErrProbe, perStep, steps, MaxProbeValues)
 	}
 	for i, p := range probes {
 		tr.AddProbe(p.Name, p.Shape, p.DType, steps)
