@@ -3,8 +3,7 @@ package compiler
 import (
 	"errors"
 	"fmt"
-	"math"
-	"sort"
+		"sort"
 	"strings"
 
 	"github.com/snnc/snnc/ir"
@@ -288,41 +287,7 @@ func orderPopulations(nl *ir.Netlist) {
 	})
 }
 
-// CheckNetlist verifies netlist invariants (sizes, indices, delays, finite values).
-func CheckNetlist(nl *ir.Netlist) error {
-	var errs ir.Issues
-	for _, p := range nl.Populations {
-		for k, v := range p.Params {
-			if len(v) != p.Size {
-				errs.Add(p.Name, ir.ErrShape, "param %s has %d values for %d neurons", k, len(v), p.Size)
-			}
-			for i, x := range v {
-				if math.IsNaN(x) || math.IsInf(x, 0) {
-					errs.Add(p.Name, ir.ErrNonFinite, "param %s[%d] = %v", k, i, x)
-					break
-				}
-			}
-		}
-	}
-	for _, pr := range nl.Projections {
-		pre, err := nl.SourceSize(pr.Pre)
-		post := nl.Population(pr.Post)
-		switch {
-		case err != nil:
-			errs.Add(pr.Name, ir.ErrDangling, "%v", err)
-		case post == nil:
-			errs.Add(pr.Name, ir.ErrDangling, "post %q is not a population", pr.Post)
-		case pre != pr.PreSize || post.Size != pr.PostSize:
-			errs.Add(pr.Name, ir.ErrShape, "sizes %d→%d, endpoints have %d→%d", pr.PreSize, pr.PostSize, pre, post.Size)
-		}
-		for _, d := range pr.Delay {
-			if d < 0 {
-				errs.Add(pr.Name, ir.ErrBadParam, "negative delay %d", d)
-				break
-			}
-		}
-	}
-	return errs.Err()
-}
+// CheckNetlist verifies netlist invariants (see ir.Netlist.Check).
+func CheckNetlist(nl *ir.Netlist) error { return nl.Check() }
 
 func nodeList(names []string) string { return strings.Join(names, ", ") }

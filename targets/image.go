@@ -83,6 +83,9 @@ func DecodeImage(r io.Reader) (*Loaded, error) {
 	if f.Netlist == nil {
 		return nil, fmt.Errorf("%w: no netlist", ErrImage)
 	}
+	if err := f.Netlist.Check(); err != nil {
+		return nil, fmt.Errorf("%w: netlist: %v", ErrImage, err)
+	}
 	t, err := Lookup(f.Target)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrImage, err)
