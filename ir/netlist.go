@@ -124,30 +124,26 @@ func (p *Projection) MaxDelay() int {
 	return m
 }
 
-// ForEach calls fn for every synapse with non-zero weight, in a deterministic order
-// (pre-major for dense and one-to-one, storage order for sparse, output order for conv).
-func (p *Projection) ForEach(fn func(pre, post int, w float64, delay int)) {
+// ForEachSlot calls fn for every synapse slot of the projection, zero weights included
+// (a synapse exists on a chip whatever its weight, so SetWeights can change it), with k
+// its index in W (for conv: the kernel entry it shares). Order: post-major for dense,
+// storage order for one-to-one and sparse, output order for conv.
+func (p *Projection) ForEachSlot(fn func(k, pre, post, delay int)) {
 	switch p.Kind {
 	case Dense:
 		for post := 0; post < p.PostSize; post++ {
-			row := p.W[post*p.PreSize : (post+1)*p.PreSize]
-			for pre, w := range row {
-				if w != 0 {
-					fn(pre, post, w, p.DelayAt(post*p.PreSize+pre))
-				}
+			for pre := 0; pre < p.PreSize; pre++ {
+				k := post*p.PreSize + pre
+				fn(k, pre, post, p.DelayAt(k))
 			}
 		}
 	case OneToOne:
-		for i, w := range p.W {
-			if w != 0 {
-				fn(i, i, w, p.DelayAt(i))
-			}
+		for i := range p.W {
+			fn(i, i, i, p.DelayAt(i))
 		}
 	case Sparse:
-		for k, w := range p.W {
-			if w != 0 {
-				fn(int(p.PreIdx[k]), int(p.PostIdx[k]), w, p.DelayAt(k))
-			}
+		for k := range p.W {
+			fn(k, int(p.PreIdx[k]), int(p.PostIdx[k]), p.DelayAt(k))
 		}
 	case Conv:
 		c := p.Conv
@@ -170,10 +166,7 @@ func (p *Projection) ForEach(fn func(pre, post int, w float64, delay int)) {
 								if ix < 0 || ix >= c.InW {
 									continue
 								}
-								w := p.W[((oc*cinG+icg)*c.KH+ky)*c.KW+kx]
-								if w != 0 {
-									fn((ic*c.InH+iy)*c.InW+ix, post, w, d)
-								}
+								fn(((oc*cinG+icg)*c.KH+ky)*c.KW+kx, (ic*c.InH+iy)*c.InW+ix, post, d)
 							}
 						}
 					}
@@ -181,6 +174,15 @@ func (p *Projection) ForEach(fn func(pre, post int, w float64, delay int)) {
 			}
 		}
 	}
+}
+
+// ForEach calls fn for every synapse with non-zero weight, in ForEachSlot's order.
+func (p *Projection) ForEach(fn func(pre, post int, w float64, delay int)) {
+	p.ForEachSlot(func(k, pre, post, d int) {
+		if w := p.W[k]; w != 0 {
+			fn(pre, post, w, d)
+		}
+	})
 }
 
 // CSR is a presynaptic-major synapse table: synapses of pre neuron i are Post[Start[i]:Start[i+1]].

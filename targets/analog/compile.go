@@ -108,52 +108,7 @@ type synapse struct{ k, pre, post, delay int }
 // included (a synapse exists whatever its weight, so SetWeights can change it), with its
 // index in W's layout.
 func forEachSynapse(p *ir.Projection, fn func(s synapse)) {
-	switch p.Kind {
-	case ir.Dense:
-		for post := 0; post < p.PostSize; post++ {
-			for pre := 0; pre < p.PreSize; pre++ {
-				k := post*p.PreSize + pre
-				fn(synapse{k, pre, post, p.DelayAt(k)})
-			}
-		}
-	case ir.OneToOne:
-		for i := range p.W {
-			fn(synapse{i, i, i, p.DelayAt(i)})
-		}
-	case ir.Sparse:
-		for k := range p.W {
-			fn(synapse{k, int(p.PreIdx[k]), int(p.PostIdx[k]), p.DelayAt(k)})
-		}
-	case ir.Conv:
-		c := p.Conv
-		cinG, coutG := c.InC/c.Groups, c.OutC/c.Groups
-		d := p.DelayAt(0)
-		for oc := 0; oc < c.OutC; oc++ {
-			g := oc / coutG
-			for oy := 0; oy < c.OutH; oy++ {
-				for ox := 0; ox < c.OutW; ox++ {
-					post := (oc*c.OutH+oy)*c.OutW + ox
-					for icg := 0; icg < cinG; icg++ {
-						ic := g*cinG + icg
-						for ky := 0; ky < c.KH; ky++ {
-							iy := oy*c.StrideH - c.PadH + ky*c.DilH
-							if iy < 0 || iy >= c.InH {
-								continue
-							}
-							for kx := 0; kx < c.KW; kx++ {
-								ix := ox*c.StrideW - c.PadW + kx*c.DilW
-								if ix < 0 || ix >= c.InW {
-									continue
-								}
-								k := ((oc*cinG+icg)*c.KH+ky)*c.KW + kx
-								fn(synapse{k, (ic*c.InH+iy)*c.InW + ix, post, d})
-							}
-						}
-					}
-				}
-			}
-		}
-	}
+	p.ForEachSlot(func(k, pre, post, d int) { fn(synapse{k, pre, post, d}) })
 }
 
 // chipTau converts a per-step decay factor into a chip time constant: the chip's τ is

@@ -59,53 +59,7 @@ var supported = map[string]bool{ir.TLIF: true, ir.TCubaLIF: true, ir.TIF: true, 
 
 // forEachSlot calls fn for every weight slot k of p (zero weights included) with its
 // presynaptic and postsynaptic index and delay.
-func forEachSlot(p *ir.Projection, fn func(k, pre, post, delay int)) {
-	switch p.Kind {
-	case ir.Dense:
-		for post := 0; post < p.PostSize; post++ {
-			for pre := 0; pre < p.PreSize; pre++ {
-				k := post*p.PreSize + pre
-				fn(k, pre, post, p.DelayAt(k))
-			}
-		}
-	case ir.OneToOne:
-		for i := range p.W {
-			fn(i, i, i, p.DelayAt(i))
-		}
-	case ir.Sparse:
-		for k := range p.W {
-			fn(k, int(p.PreIdx[k]), int(p.PostIdx[k]), p.DelayAt(k))
-		}
-	case ir.Conv:
-		c := p.Conv
-		cinG, coutG := c.InC/c.Groups, c.OutC/c.Groups
-		d := p.DelayAt(0)
-		for oc := 0; oc < c.OutC; oc++ {
-			g := oc / coutG
-			for oy := 0; oy < c.OutH; oy++ {
-				for ox := 0; ox < c.OutW; ox++ {
-					post := (oc*c.OutH+oy)*c.OutW + ox
-					for icg := 0; icg < cinG; icg++ {
-						ic := g*cinG + icg
-						for ky := 0; ky < c.KH; ky++ {
-							iy := oy*c.StrideH - c.PadH + ky*c.DilH
-							if iy < 0 || iy >= c.InH {
-								continue
-							}
-							for kx := 0; kx < c.KW; kx++ {
-								ix := ox*c.StrideW - c.PadW + kx*c.DilW
-								if ix < 0 || ix >= c.InW {
-									continue
-								}
-								fn(((oc*cinG+icg)*c.KH+ky)*c.KW+kx, (ic*c.InH+iy)*c.InW+ix, post, d)
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-}
+func forEachSlot(p *ir.Projection, fn func(k, pre, post, delay int)) { p.ForEachSlot(fn) }
 
 // checkNetlist rejects what the periphery cannot run, collecting every problem.
 func checkNetlist(n *ir.Netlist) error {
