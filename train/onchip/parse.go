@@ -53,7 +53,7 @@ func ParseRules(src string) (*RuleSet, error) {
 		}
 		rs.Rules[r.Target] = r
 		if p.tok.kind != tSep && p.tok.kind != tEOF {
-			return nil, p.unexpected("'+', '-', '*', ';' or end of rule")
+			return nil, p.unexpected("'*', '+', '-', ';' or end of rule")
 		}
 	}
 	if rs.Rules == [numTargets]*Rule{} {
@@ -346,6 +346,11 @@ func (p *parser) product(sign int) (Product, error) {
 			break
 		}
 		p.next()
+	}
+	switch p.tok.kind {
+	case tPlus, tMinus, tSep, tEOF:
+	default:
+		return pr, p.unexpected("'*', '+', '-', ';' or end of rule")
 	}
 	if deps == 0 {
 		return pr, p.errAt(pr.Pos, "a product term without a dependency", "one of x0, y0 or uK in every product term (notes §6)", ErrRule)

@@ -15,20 +15,19 @@ func pairDW(t *testing.T, dt int, tepoch int, seed uint64) int {
 	t.Helper()
 	e, err := New(Config{
 		NPre: 1, NPost: 1,
-		Cx:     Compartment{Du: 4095, Dv: 4095, Vth: 10, RefractDelay: 1},
-		W:      []int{128},
-		Sign:   SignExc,
-		Rules:  MustParseRules(stdpRule),
-		TEpoch: tepoch,
-		X1:     TraceFromTau(64, 8),
-		Y1:     TraceFromTau(64, 8),
-		Seed:   seed,
+		Cx:        Compartment{Du: 4095, Dv: 4095, Vth: 10, RefractDelay: 1},
+		W:         []int{128},
+		WeightExp: -8, // pre spikes add shexp(128, −8) = 0: the post spike is only the forced one
+		Sign:      SignExc,
+		Rules:     MustParseRules(stdpRule),
+		TEpoch:    tepoch,
+		X1:        TraceFromTau(64, 8),
+		Y1:        TraceFromTau(64, 8),
+		Seed:      seed,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.cfg.WeightExp = -8 // (set before any step) pre spikes add nothing: shexp(128, −8) = 0
-	e.wexp = -8
 	const t0 = 40
 	force := []int64{1 << 20}
 	for s := 1; s <= 120; s++ {
