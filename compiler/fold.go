@@ -202,6 +202,8 @@ func (f *folder) newOp(n *ir.Node) (*linOp, error) {
 		return o, nil
 	case ir.TSumPool2d, ir.TAvgPool2d:
 		return poolOp(n)
+	case ir.TLocallyConn2d:
+		return locallyConnectedOp(n)
 	}
 	return nil, fmt.Errorf("%s: %s cannot be folded into a projection (%w)", n.Name, n.Type, ir.ErrUnsupported)
 }
@@ -255,6 +257,68 @@ func poolOp(n *ir.Node) (*linOp, error) {
 					}
 				}
 			}
+		}
+	}
+	return o, nil
+}
+
+// locallyConnectedOp expands snnc.LocallyConnected2d: weight (Cout, Hout, Wout, Cin, kx, ky)
+// with untied kernels; kx runs along the input's width, ky along its height, stride and
+// padding as Conv2d (defaults 1 and 0). Bias (Cout, Hout, Wout) or per channel.
+func locallyConnectedOp(n *ir.Node) (*linOp, error) {
+	w := n.P("weight")
+	if w == nil || len(w.Shape) != 6 || len(n.InShape) != 3 {
+		return nil, fmt.Errorf("%s: needs a 6-d weight and a (C,H,W) input shape", n.Name)
+	}
+	co, ho, wo, ci, kx, ky := w.Shape[0], w.Shape[1], w.Shape[2], w.Shape[3], w.Shape[4], w.Shape[5]
+	c, h, wd := n.InShape[0], n.InShape[1], n.InShape[2]
+	if c != ci {
+		return nil, fmt.Errorf("%s: weight expects %d input channels, input has %d (%w)", n.Name, ci, c, ir.ErrShape)
+	}
+	sh, sw := pair(n.P("stride"), 1)
+	ph, pw := pair(n.P("padding"), 0)
+	if sh <= 0 || sw <= 0 || ph < 0 || pw < 0 {
+		return nil, fmt.Errorf("%s: stride must be positive and padding non-negative", n.Name)
+	}
+	o := &linOp{node: n, kind: opSparse, in: c * h * wd, out: co * ho * wo}
+	for oc := 0; oc < co; oc++ {
+		for oy := 0; oy < ho; oy++ {
+			for ox := 0; ox < wo; ox++ {
+				j := (oc*ho+oy)*wo + ox
+				for ic := 0; ic < ci; ic++ {
+					for a := 0; a < kx; a++ {
+						for b := 0; b < ky; b++ {
+							iy, ix := oy*sh-ph+b, ox*sw-pw+a
+							if iy < 0 || iy >= h || ix < 0 || ix >= wd {
+								continue
+							}
+							v := w.Data[((((oc*ho+oy)*wo+ox)*ci+ic)*kx+a)*ky+b]
+							if v == 0 {
+								continue
+							}
+							o.pi = append(o.pi, int32((ic*h+iy)*wd+ix))
+							o.po = append(o.po, int32(j))
+							o.pw = append(o.pw, v)
+						}
+					}
+				}
+			}
+		}
+	}
+	if b := n.P("bias"); b != nil {
+		bv, err := b.Broadcast(o.out)
+		if err != nil {
+			if bc, err2 := b.Broadcast(co); err2 == nil {
+				bv = make([]float64, o.out)
+				for k := range bv {
+					bv[k] = bc[k/(ho*wo)]
+				}
+			} else {
+				return nil, fmt.Errorf("%s: bias: %v", n.Name, err)
+			}
+		}
+		if anyNonZero(bv) {
+			o.bias = bv
 		}
 	}
 	return o, nil

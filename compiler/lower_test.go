@@ -220,3 +220,33 @@ func TestLowerDoesNotMutate(t *testing.T) {
 		t.Fatal("Lower changed its input graph")
 	}
 }
+
+// TestLocallyConnected: a 1×3×3 input, 1×2×2 output, 2×2 untied kernels; output (0,1,1)
+// sees input pixels (1..2, 1..2) with its own kernel.
+func TestLocallyConnected(t *testing.T) {
+	w := ir.NewTensor(1, 2, 2, 1, 2, 2)
+	for i := range w.Data {
+		w.Data[i] = float64(i + 1)
+	}
+	g := graph([]*ir.Node{
+		nd("in", ir.TInput, map[string]*ir.Tensor{"shape": ir.Vector(1, 3, 3)}),
+		nd("lc", ir.TLocallyConn2d, map[string]*ir.Tensor{"weight": w}),
+		nd("lif", ir.TLIF, lif()),
+		nd("out", ir.TOutput, map[string]*ir.Tensor{"shape": ir.Vector(1, 2, 2)}),
+	}, "in>lc", "lc>lif", "lif>out")
+	nl := lower(t, g)
+	pr := nl.Projections[0]
+	got := map[[2]int]float64{}
+	pr.ForEach(func(pre, post int, w float64, _ int) { got[[2]int{pre, post}] = w })
+	// post 3 = (oy 1, ox 1); kernel entries 13..16 in (kx, ky) order: (0,0)=13 (0,1)=14 (1,0)=15 (1,1)=16
+	// input (iy, ix) = (1+ky, 1+kx): (1,1)←13, (2,1)←14, (1,2)←15, (2,2)←16 → flat 4, 7, 5, 8
+	want := map[[2]int]float64{{4, 3}: 13, {7, 3}: 14, {5, 3}: 15, {8, 3}: 16}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("synapse %v = %v, want %v", k, got[k], v)
+		}
+	}
+	if len(got) != 16 {
+		t.Errorf("%d synapses, want 16", len(got))
+	}
+}
