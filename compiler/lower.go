@@ -3,7 +3,7 @@ package compiler
 import (
 	"errors"
 	"fmt"
-		"sort"
+	"sort"
 	"strings"
 
 	"github.com/snnc/snnc/ir"

@@ -133,6 +133,10 @@ func Fit(ctx context.Context, m *Model, tr, val *data.Dataset, opt Options) ([]E
 		}
 		bufs[i] = make([]float64, inN)
 	}
+	var bw *batchWork // batched BPTT (the smooth forward of gradient checks runs per sample)
+	if !ottt && !m.Cfg.SmoothForward {
+		bw = m.newBatchWork(opt.Steps, opt.Batch, runtime.GOMAXPROCS(0), opt.Encoder.Static())
+	}
 	order := make([]int, tr.Len())
 	var stats []EpochStats
 	for ep := 0; ep < opt.Epochs; ep++ {
@@ -154,6 +158,19 @@ func Fit(ctx context.Context, m *Model, tr, val *data.Dataset, opt Options) ([]E
 				return stats, err
 			}
 			idx := order[b*opt.Batch : min((b+1)*opt.Batch, len(order))]
+			if bw != nil {
+				l, cor := bw.step(shards[0].g, tr, idx, opt.Encoder, encSeed, opt.RegRate, runtime.GOMAXPROCS(0))
+				epLoss += l
+				epCorrect += cor
+				if math.IsNaN(epLoss) || math.IsInf(epLoss, 0) {
+					return stats, fmt.Errorf("%w: epoch %d batch %d; lower the learning rate", ErrNotFinite, ep+1, b+1)
+				}
+				adam.Step(m, shards[0].g)
+				if opt.Progress != nil {
+					opt.Progress(ep*nb+b+1, opt.Epochs*nb)
+				}
+				continue
+			}
 			ns := (len(idx) + ShardSize - 1) / ShardSize
 			scale := 1 / float64(len(idx))
 			var wg sync.WaitGroup

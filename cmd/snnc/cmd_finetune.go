@@ -21,9 +21,9 @@ func init() { addCommand(newFinetuneCmd) }
 
 type finetuneFlags struct {
 	dataset, encoder, method, out, image, logJSON, schedule string
-	epochs, batch, steps, trainN, testN                     int
-	lr                                                      float64
-	noMem, asJSON                                           bool
+	epochs, batch, steps, trainN, testN, valN               int
+	lr, headroom                                            float64
+	noMem, noFit, asJSON                                    bool
 	cf                                                      compileFlags
 }
 
@@ -60,8 +60,11 @@ faults off) in the forward pass: the baseline in-the-loop training must beat.`,
 	fl.StringVar(&f.schedule, "schedule", hil.Defaults.Schedule, "learning-rate schedule: cosine or const")
 	fl.IntVar(&f.trainN, "train-samples", 0, "use only the first K training samples")
 	fl.IntVar(&f.testN, "samples", 0, "evaluate only the first K test samples")
+	fl.IntVar(&f.valN, "val-samples", 500, "keep the weights with the best chip accuracy on K validation samples, measured before and after every epoch (the data set's validation split, else the last K training samples, which are then not trained on); 0 keeps the last epoch's")
+	fl.Float64Var(&f.headroom, "headroom", 0, "weight-range headroom of the in-loop compile (0: the target's default, 1: off)")
 	fl.StringVar(&f.method, "method", "hil", "hil (chip in the loop) or qat (simulation with the target's quantizer)")
 	fl.BoolVar(&f.noMem, "no-membranes", false, "use recorded spikes only (re-simulate membranes) even where the target exposes membranes")
+	fl.BoolVar(&f.noFit, "no-fit", false, "back-propagate through the nominal neuron model instead of the per-neuron leak and gain fitted to the recorded membranes")
 	fl.StringVarP(&f.out, "output", "o", "", "fine-tuned model (snn-json; - for stdout)")
 	fl.StringVar(&f.image, "image", "", "image of the fine-tuned model for this chip instance (default: -o with .img)")
 	fl.StringVar(&f.logJSON, "log-json", "", "write one JSON object per epoch to this file")
@@ -135,7 +138,11 @@ func runFinetune(cmd *cobra.Command, f *finetuneFlags, path string) error {
 	if err != nil {
 		return err
 	}
-	trainSet, test := sp.Train.Subset(f.trainN), sp.Test.Subset(f.testN)
+	if f.valN < 0 || f.headroom < 0 {
+		return usagef("--val-samples %d, --headroom %g: want ≥ 0", f.valN, f.headroom)
+	}
+	trainSet, test, val := splitVal(sp, f.trainN, f.valN)
+	test = test.Subset(f.testN)
 	var logw io.Writer
 	if f.logJSON != "" {
 		lf, err := os.Create(f.logJSON)
@@ -148,7 +155,7 @@ func runFinetune(cmd *cobra.Command, f *finetuneFlags, path string) error {
 	stderr := cmd.ErrOrStderr()
 	bar := newBar(stderr, f.epochs*trainSet.Len(), f.method)
 	opt := hil.Options{Epochs: f.epochs, Batch: f.batch, Steps: f.steps, LR: f.lr, Schedule: f.schedule, Encoder: enc,
-		Seed: f.cf.seed, EvalSeed: meta.EvalSeed, NoMembranes: f.noMem,
+		Seed: f.cf.seed, EvalSeed: meta.EvalSeed, NoMembranes: f.noMem, NoFit: f.noFit, Val: val, Headroom: f.headroom,
 		Log: func(s hil.EpochStats) {
 			if bar != nil {
 				bar.Describe(fmt.Sprintf("epoch %d/%d loss %.4f chip acc %.4f", s.Epoch, f.epochs, s.Loss, s.TrainAcc))
@@ -247,4 +254,22 @@ func sortStrings(s []string) {
 			s[j], s[j-1] = s[j-1], s[j]
 		}
 	}
+}
+
+// splitVal returns the training set (its first trainN samples, all when 0), the test set
+// and the validation set used for selecting the fine-tuned weights: the first valN samples
+// of the data set's validation split, or, when it has none (MNIST), the last valN samples
+// of the training set, which are then removed from the training set. valN 0: no selection.
+func splitVal(sp *data.Splits, trainN, valN int) (tr, test, val *data.Dataset) {
+	tr, test = sp.Train, sp.Test
+	switch {
+	case valN == 0:
+	case sp.Val != nil && sp.Val.Len() > 0:
+		val = sp.Val.Subset(valN)
+	case tr.Len() > valN:
+		n, k := tr.Features(), tr.Len()-valN
+		val = &data.Dataset{Name: tr.Name, Shape: tr.Shape, NumClasses: tr.NumClasses, X: tr.X[k*n:], Y: tr.Y[k:]}
+		tr = &data.Dataset{Name: tr.Name, Shape: tr.Shape, NumClasses: tr.NumClasses, X: tr.X[:k*n], Y: tr.Y[:k]}
+	}
+	return tr.Subset(trainN), test, val
 }

@@ -211,7 +211,7 @@ func TestCoreMatchesChipStep(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		n := rapid.IntRange(1, 8).Draw(t, "n")
 		uniform := rapid.Bool().Draw(t, "uniform")
-		c := &core{mode: Chip, n: n, q: make([]int32, n)}
+		c := &core{mode: Chip, n: n, q: make([]int32, n), keepQ: true}
 		for i := 0; i < n; i++ {
 			if uniform && i > 0 {
 				c.cx = append(c.cx, c.cx[0])
@@ -247,10 +247,10 @@ func TestCoreMatchesChipStep(t *testing.T) {
 				for _, f := range fired {
 					got = got || int(f) == i
 				}
-				cs := c.cs[i]
-				if int64(cs.u) != c.st[i].U || int64(cs.v) != c.st[i].V || cs.ref != c.st[i].Ref || int64(c.q[i]) != q || got != sp || cur[i] != 0 {
-					t.Fatalf("step %d cx %d: core %+v q=%d spike=%v; ChipStep u=%d v=%d ref=%d q=%d spike=%v",
-						s, i, cs, c.q[i], got, c.st[i].U, c.st[i].V, c.st[i].Ref, q, sp)
+				cu, cv, cr := c.u[i], c.v[i], c.ref[i]
+				if int64(cu) != c.st[i].U || int64(cv) != c.st[i].V || cr != c.st[i].Ref || c.qOf(i) != q || got != sp || cur[i] != 0 {
+					t.Fatalf("step %d cx %d: core u=%d v=%d ref=%d q=%d spike=%v; ChipStep u=%d v=%d ref=%d q=%d spike=%v",
+						s, i, cu, cv, cr, c.qOf(i), got, c.st[i].U, c.st[i].V, c.st[i].Ref, q, sp)
 				}
 			}
 		}

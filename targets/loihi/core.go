@@ -2,8 +2,7 @@ package loihi
 
 import (
 	"math"
-
-	"github.com/snnc/snnc/emulator"
+	"slices"
 )
 
 // outCost is what one spike of a compartment costs on the mesh (spec §9): output
@@ -14,18 +13,27 @@ type outCost struct {
 	pathS                float32
 }
 
-// core is one Loihi core: an emulator.Core. Synapses are a CSR table per input axon;
-// targets index the accumulator ring (slot·stride + group·n + compartment).
+// core is one Loihi core. Synapses are a CSR table per input axon; targets index the
+// accumulator ring (slot·stride + group·ncx + compartment).
+//
+// Chip-mode state is structure-of-arrays int32 (u, v, ref); parameters are either
+// uniform over the core (p0, held in registers by the hot loop) or per compartment
+// (pr). Lava-mode and multi-compartment (tree) cores use the int64 reference steps
+// (LavaStep, ChipStep) per compartment.
 type core struct {
 	mode Mode
-	n    int
+	n    int // neurons (spiking units) on the core
+	ncx  int // compartments (n × tree size)
 	cx   []Cx
-	st   []State // lava mode state
+	st   []State // lava / tree state
 	init []State
-	// chip mode: packed 32-bit parameters and state (the hot loop)
-	cp      []cxp
-	cs      []cxs
-	uniform bool // every compartment has the same cxp (hot loop with hoisted parameters)
+	// chip mode, single-compartment: SoA state and parameters
+	u, v, ref []int32
+	uniform   bool // every compartment has the same parameters (p0)
+	p0        cxp
+	pr        cxpSoA
+	// tree is non-nil for multi-compartment neurons (spec §7).
+	tree *tree
 	// synapse table (spec §4, notes §3.3)
 	axStart  []int32
 	synTgt   []int32
@@ -37,8 +45,10 @@ type core struct {
 	nslot    int
 	stride   int
 	acc      []int32 // nslot × stride dendritic accumulators
-	q        []int32 // chip: q consumed in the last step (probe)
-	t0       int     // absolute step of the engine's t = 0 in the current run
+	curT     int     // absolute step of the update in progress
+	keepQ    bool    // a q probe is active: copy the consumed slot to q
+	q        []int32 // chip: the raw accumulator consumed in the last step (probe wraps)
+	synNext  int64   // synapses delivered since the last update (counted at that update)
 	// cost model
 	prof      *Profile
 	out       []outCost
@@ -56,156 +66,190 @@ type core struct {
 	lastFired []int32
 }
 
-// Step implements emulator.Core: deliver this step's events into the accumulator ring,
-// then update every compartment in index order (spec §3).
-func (c *core) Step(t int, in []emulator.Event, fired []int32) []int32 {
-	T := c.t0 + t
-	base := (T % c.nslot) * c.stride
-	var syn int64
+// splittable reports whether the update may be cut into compartment ranges run on
+// different goroutines (chip-mode single-compartment cores only).
+func (c *core) splittable() bool { return c.mode == Chip && c.tree == nil }
+
+// deliver adds the synapses of input axon ax, whose spike is integrated at absolute
+// step T (a spike emitted at T−1), into the accumulator slots T + delay (spec §2, §4).
+func (c *core) deliver(ax int32, T int) {
+	s, e := c.axStart[ax], c.axStart[ax+1]
+	c.synNext += int64(e - s)
 	if c.synDly == nil {
+		base := (T % c.nslot) * c.stride
 		cur := c.acc[base : base+c.stride]
-		for _, ev := range in {
-			s, e := c.axStart[ev.Axon], c.axStart[ev.Axon+1]
-			syn += int64(e - s)
-			tg, w := c.synTgt[s:e], c.synW[s:e]
-			for k := range tg {
-				cur[tg[k]] += w[k] // int32 wrap is harmless: q wraps to 22 bits (chip)
-			}
+		tg, w := c.synTgt[s:e], c.synW[s:e]
+		w = w[:len(tg)]
+		for k, x := range tg {
+			cur[x] += w[k] // int32 wrap is harmless: q wraps to 22 bits (chip)
 		}
-	} else {
-		for _, ev := range in {
-			s, e := c.axStart[ev.Axon], c.axStart[ev.Axon+1]
-			syn += int64(e - s)
-			for k := s; k < e; k++ {
-				slot := (T + int(c.synDly[k])) % c.nslot
-				c.acc[slot*c.stride+int(c.synTgt[k])] += c.synW[k]
-			}
-		}
+		return
 	}
-	cur := c.acc[base : base+c.stride]
-	n := c.n
-	active := 0
-	first := len(fired)
-	if c.mode == Chip {
-		active, fired = c.stepChip(cur[:n], fired)
-	} else {
-		groups := len(c.groupExp)
-		for i := 0; i < n; i++ {
-			var a int64
-			nz := false
-			for g := 0; g < groups; g++ {
-				x := cur[g*n+i]
-				if x != 0 {
-					nz = true
-					a += shexp(int64(x), c.groupExp[g]) // exponent on the per-step sum (Lava)
-					cur[g*n+i] = 0
-				}
-			}
-			s := &c.st[i]
-			if nz || s.U != 0 || s.V != 0 || c.cx[i].Bias != 0 {
-				active++
-			}
-			if LavaStep(&c.cx[i], s, a) {
-				fired = append(fired, int32(i))
-			}
-		}
+	for k := s; k < e; k++ {
+		slot := (T + int(c.synDly[k])) % c.nslot
+		c.acc[slot*c.stride+int(c.synTgt[k])] += c.synW[k]
 	}
-	c.account(syn, active, fired[first:])
-	return fired
 }
 
-// cxp is one compartment's chip-mode parameters packed in 32-bit fields (Cx).
-type cxp struct{ decU, decV, bias, vth, vmin, vmax, refr int32 }
+// slot returns the accumulator slot consumed at absolute step T.
+func (c *core) slot(T int) []int32 {
+	base := (T % c.nslot) * c.stride
+	return c.acc[base : base+c.stride]
+}
 
-// cxs is one compartment's chip-mode state.
-type cxs struct{ u, v, ref int32 }
-
-// stepChip is the chip-mode update of spec §3 (ChipStep) over packed 32-bit state,
-// written branch-free for the common path:
-//   - shr0(x, 12) = (x + ((x >> 63) & 4095)) >> 12 (adding 2^12 − 1 to a negative x
-//     before the arithmetic shift rounds toward zero);
-//   - wrap(x, b) by sign extension from bit b (shift left, arithmetic shift right).
-//
-// TestCoreMatchesChipStep checks it against ChipStep.
-func (c *core) stepChip(cur []int32, fired []int32) (int, []int32) {
-	if c.uniform {
-		return c.stepChipUniform(cur, fired)
+// update advances compartments [lo, hi) through absolute step T (spec §3), appending
+// the local ids of neurons that spiked to fired; it returns the number of active
+// compartments (cost model). Only splittable cores may be given a partial range.
+func (c *core) update(T, lo, hi int, fired []int32) (int, []int32) {
+	cur := c.slot(T)
+	c.curT = T
+	switch {
+	case c.tree != nil:
+		return c.stepTree(cur, fired)
+	case c.mode == Chip:
+		if c.keepQ {
+			copy(c.q[lo:hi], cur[lo:hi])
+		}
+		return c.stepChipRange(cur, lo, hi, fired)
 	}
-	n := len(cur)
-	cp, cs, q := c.cp[:n], c.cs[:n], c.q[:n]
+	n := c.n
 	active := 0
-	for i, a := range cur {
-		p, s := &cp[i], &cs[i]
-		if a|s.u|s.v|p.bias != 0 {
+	groups := len(c.groupExp)
+	for i := 0; i < n; i++ {
+		var a int64
+		nz := false
+		for g := 0; g < groups; g++ {
+			x := cur[g*n+i]
+			if x != 0 {
+				nz = true
+				a += shexp(int64(x), c.groupExp[g]) // exponent on the per-step sum (Lava)
+				cur[g*n+i] = 0
+			}
+		}
+		s := &c.st[i]
+		if nz || s.U != 0 || s.V != 0 || c.cx[i].Bias != 0 {
 			active++
 		}
-		cur[i] = 0
-		qq := int64(a) << 42 >> 42 // q = wrap(acc, 21)
-		x := int64(s.u) * int64(p.decU)
-		un := ((x+((x>>63)&(decayOne-1)))>>decayBits + qq) << 40 >> 40 // u = wrap(decay(u) + q, 23)
-		u2 := (un + int64(p.bias)) << 40 >> 40                         // wrap(u + bias, 23)
-		y := int64(s.v) * int64(p.decV)
-		vn := (y+((y>>63)&(decayOne-1)))>>decayBits + u2
-		vn = min(max(vn, int64(p.vmin)), int64(p.vmax))
-		r := s.ref
-		if r > 0 { // refractory: v held at 0
-			vn = 0
-			r--
-		}
-		if vn > int64(p.vth) { // strict threshold
-			vn = 0
-			r = max(p.refr-1, 0)
+		if LavaStep(&c.cx[i], s, a) {
 			fired = append(fired, int32(i))
 		}
-		s.u, s.v, s.ref = int32(un), int32(vn), r
-		q[i] = int32(qq)
 	}
 	return active, fired
 }
 
-// stepChipUniform is stepChip with the parameters of a uniform core held in registers.
-func (c *core) stepChipUniform(cur []int32, fired []int32) (int, []int32) {
+// cxp is one compartment's chip-mode parameters packed in 32-bit fields (Cx); refr is
+// the counter loaded on a spike (max(refract_delay − 1, 0), see ChipStep).
+type cxp struct{ decU, decV, bias, vth, vmin, vmax, refr int32 }
+
+// cxpSoA is cxp per compartment, structure of arrays.
+type cxpSoA struct{ decU, decV, bias, vth, vmin, vmax, refr []int32 }
+
+// stepChip updates every compartment of a single-compartment chip core from cur (test
+// and benchmark entry point; the machine calls update).
+func (c *core) stepChip(cur []int32, fired []int32) (int, []int32) {
+	if c.keepQ {
+		copy(c.q, cur)
+	}
+	return c.stepChipRange(cur, 0, c.n, fired)
+}
+
+// stepChipRange is the chip-mode update of spec §3 (ChipStep) over compartments
+// [lo, hi), int32 structure of arrays, branch-free:
+//   - q = wrap(acc, 21): sign extension from bit 21 (int32 a << 10 >> 10);
+//   - shr0(x, 12) = (x + ((x >> 63) & 4095)) >> 12 (adding 2^12 − 1 to a negative x
+//     before the arithmetic shift rounds toward zero);
+//   - wrap(x, 23) by sign extension from bit 23 (x << 40 >> 40);
+//   - refractory: m = (−ref) >> 31 is all ones while ref > 0; v &^= m, ref += m;
+//   - spike: f = (vth − v) >> 63 is all ones when v > vth (strict); v &^= f, ref loads
+//     refr under f; the compartment id is written unconditionally and the fired length
+//     advanced by −f.
+//
+// The slot is cleared afterwards. TestCoreMatchesChipStep checks it against ChipStep.
+func (c *core) stepChipRange(cur []int32, lo, hi int, fired []int32) (int, []int32) {
+	fired = slices.Grow(fired, hi-lo)
+	k := len(fired)
+	out := fired[:cap(fired)]
+	var active int
+	if c.uniform {
+		active, k = chipUniform(c.p0, cur[lo:hi], c.u[lo:hi], c.v[lo:hi], c.ref[lo:hi], out, k, int32(lo))
+	} else {
+		active, k = chipGeneral(&c.pr, cur, c.u, c.v, c.ref, out, k, lo, hi)
+	}
+	clear(cur[lo:hi])
+	return active, out[:k]
+}
+
+// chipUniform is the hot loop of a core whose compartments share one parameter set.
+func chipUniform(p cxp, cur, us, vs, rs []int32, out []int32, k int, base int32) (int, int) {
 	n := len(cur)
-	cs, q := c.cs[:n], c.q[:n]
-	p := c.cp[0]
+	us, vs, rs = us[:n], vs[:n], rs[:n]
 	decU, decV, bias, vth := int64(p.decU), int64(p.decV), int64(p.bias), int64(p.vth)
-	vmin, vmax, refr := int64(p.vmin), int64(p.vmax), max(p.refr-1, 0)
-	active := 0
+	vmin, vmax, refr := int64(p.vmin), int64(p.vmax), p.refr
+	var nz int32
+	for i := 0; i < n; i++ {
+		a, u, v, r := cur[i], us[i], vs[i], rs[i]
+		x := a | u | v
+		nz += int32(uint32(x|-x) >> 31) // active: accumulator or state non-zero
+		qq := int64(a << 10 >> 10)      // q = wrap(acc, 21)
+		xu := int64(u) * decU
+		un := ((xu+((xu>>63)&(decayOne-1)))>>decayBits + qq) << 40 >> 40 // u = wrap(decay(u) + q, 23)
+		u2 := (un + bias) << 40 >> 40                                     // wrap(u + bias, 23)
+		yv := int64(v) * decV
+		vn := min(max((yv+((yv>>63)&(decayOne-1)))>>decayBits+u2, vmin), vmax)
+		m := (-r) >> 31 // refractory: v held at 0, counter decremented
+		vn &^= int64(m)
+		r += m
+		f := (vth - vn) >> 63 // strict threshold (vth ≥ 0, so a held v never spikes)
+		vn &^= f
+		r = r&^int32(f) | refr&int32(f)
+		out[k] = base + int32(i)
+		k -= int(f)
+		us[i], vs[i], rs[i] = int32(un), int32(vn), r
+	}
+	active := int(nz)
 	if bias != 0 {
 		active = n
 	}
-	for i, a := range cur {
-		s := &cs[i]
-		if bias == 0 && a|s.u|s.v != 0 {
-			active++
-		}
-		cur[i] = 0
-		qq := int64(a) << 42 >> 42
-		x := int64(s.u) * decU
-		un := ((x+((x>>63)&(decayOne-1)))>>decayBits + qq) << 40 >> 40
-		u2 := (un + bias) << 40 >> 40
-		y := int64(s.v) * decV
-		vn := min(max((y+((y>>63)&(decayOne-1)))>>decayBits+u2, vmin), vmax)
-		r := s.ref
-		if r > 0 {
-			vn = 0
-			r--
-		}
-		if vn > vth {
-			vn = 0
-			r = refr
-			fired = append(fired, int32(i))
-		}
-		s.u, s.v, s.ref = int32(un), int32(vn), r
-		q[i] = int32(qq)
+	return active, k
+}
+
+// chipGeneral is chipUniform with per-compartment parameters.
+func chipGeneral(p *cxpSoA, cur, us, vs, rs []int32, out []int32, k, lo, hi int) (int, int) {
+	cur, us, vs, rs = cur[lo:hi], us[lo:hi], vs[lo:hi], rs[lo:hi]
+	n := len(cur)
+	us, vs, rs = us[:n], vs[:n], rs[:n]
+	pdu, pdv, pb, pth := p.decU[lo:hi][:n], p.decV[lo:hi][:n], p.bias[lo:hi][:n], p.vth[lo:hi][:n]
+	pmin, pmax, prf := p.vmin[lo:hi][:n], p.vmax[lo:hi][:n], p.refr[lo:hi][:n]
+	var nz int32
+	for i := 0; i < n; i++ {
+		a, u, v, r, b := cur[i], us[i], vs[i], rs[i], pb[i]
+		x := a | u | v | b
+		nz += int32(uint32(x|-x) >> 31)
+		qq := int64(a << 10 >> 10)
+		xu := int64(u) * int64(pdu[i])
+		un := ((xu+((xu>>63)&(decayOne-1)))>>decayBits + qq) << 40 >> 40
+		u2 := (un + int64(b)) << 40 >> 40
+		yv := int64(v) * int64(pdv[i])
+		vn := min(max((yv+((yv>>63)&(decayOne-1)))>>decayBits+u2, int64(pmin[i])), int64(pmax[i]))
+		m := (-r) >> 31
+		vn &^= int64(m)
+		r += m
+		f := (int64(pth[i]) - vn) >> 63
+		vn &^= f
+		r = r&^int32(f) | prf[i]&int32(f)
+		out[k] = int32(lo + i)
+		k -= int(f)
+		us[i], vs[i], rs[i] = int32(un), int32(vn), r
 	}
-	return active, fired
+	return int(nz), k
 }
 
 // account adds one step to the cost model (spec §9).
-func (c *core) account(syn int64, active int, fired []int32) {
+func (c *core) account(active int, fired []int32) {
 	p := c.prof
-	inactive := c.n - active
+	syn := c.synNext
+	c.synNext = 0
+	inactive := c.ncx - active
 	c.synops += syn
 	c.active += int64(active)
 	c.inactive += int64(inactive)
@@ -229,16 +273,20 @@ func (c *core) account(syn int64, active int, fired []int32) {
 	c.lastFired = append(c.lastFired[:0], fired...)
 }
 
-// Reset implements emulator.Core.
+// Reset returns the dynamic state to t = 0.
 func (c *core) Reset() {
 	copy(c.st, c.init)
-	for i, s := range c.init {
-		if c.cs != nil {
-			c.cs[i] = cxs{u: int32(s.U), v: int32(s.V)}
+	if c.u != nil {
+		for i, s := range c.init {
+			c.u[i], c.v[i], c.ref[i] = int32(s.U), int32(s.V), 0
 		}
+	}
+	if c.tree != nil {
+		c.tree.reset()
 	}
 	clear(c.acc)
 	clear(c.q)
+	c.synNext = 0
 	c.lastFired = c.lastFired[:0]
 }
 
@@ -248,25 +296,49 @@ func (c *core) resetCounters() {
 	c.stepTime, c.stepPath = c.stepTime[:0], c.stepPath[:0]
 }
 
-// initChip fills the chip-mode packed copy of cx and init.
+// initChip fills the chip-mode structure-of-arrays copy of cx and init.
 func (c *core) initChip() {
 	n := len(c.cx)
-	c.cp, c.cs = make([]cxp, n), make([]cxs, n)
-	for i, p := range c.cx {
-		c.cp[i] = cxp{decU: int32(p.DecU), decV: int32(p.DecV), bias: int32(p.Bias), vth: int32(p.Vth),
-			vmin: int32(max(p.Vmin, math.MinInt32)), vmax: int32(p.Vmax), refr: p.Refract}
-		c.cs[i] = cxs{u: int32(c.init[i].U), v: int32(c.init[i].V)}
+	if c.ncx == 0 {
+		c.ncx = n
 	}
+	c.u, c.v, c.ref = make([]int32, n), make([]int32, n), make([]int32, n)
+	pr := cxpSoA{make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)}
 	c.uniform = n > 0
-	for _, p := range c.cp {
-		c.uniform = c.uniform && p == c.cp[0]
+	for i, p := range c.cx {
+		x := packCx(p)
+		pr.decU[i], pr.decV[i], pr.bias[i], pr.vth[i], pr.vmin[i], pr.vmax[i], pr.refr[i] = x.decU, x.decV, x.bias, x.vth, x.vmin, x.vmax, x.refr
+		c.u[i], c.v[i] = int32(c.init[i].U), int32(c.init[i].V)
+		c.uniform = c.uniform && x == packCx(c.cx[0])
+	}
+	if c.uniform {
+		c.p0 = packCx(c.cx[0])
+	} else {
+		c.pr = pr
 	}
 }
 
-// state returns compartment i's u and v whatever the mode.
+func packCx(p Cx) cxp {
+	return cxp{decU: int32(p.DecU), decV: int32(p.DecV), bias: int32(p.Bias), vth: int32(p.Vth),
+		vmin: int32(max(p.Vmin, math.MinInt32)), vmax: int32(p.Vmax), refr: max(p.Refract-1, 0)}
+}
+
+// state returns neuron i's u and v whatever the mode (the soma's for trees).
 func (c *core) state(i int) (u, v int64) {
-	if c.cs != nil {
-		return int64(c.cs[i].u), int64(c.cs[i].v)
+	if c.tree != nil {
+		s := c.st[i*c.tree.k+c.tree.k-1]
+		return s.U, s.V
+	}
+	if c.u != nil {
+		return int64(c.u[i]), int64(c.v[i])
 	}
 	return c.st[i].U, c.st[i].V
+}
+
+// qOf returns neuron i's q of the last step (chip mode; the soma's for trees).
+func (c *core) qOf(i int) int64 {
+	if c.tree != nil {
+		return c.tree.q[i]
+	}
+	return wrap(int64(c.q[i]), qBits)
 }

@@ -18,8 +18,11 @@ type machine struct {
 	mode     Mode
 	prof     Profile
 	cores    []*core
-	net      *emulator.Network
-	eng      *emulator.Engine
+	routes   [][][]emulator.Target // [core][local neuron] → destination (core, axon)
+	inRoutes []emulator.InputRoute
+	outputs  []emulator.OutputStream
+	outMap   [][]emulator.OutRef
+	sched    *sched
 	popCores [][]int // population → its cores, in neuron order
 	popL     []int   // neurons per core slice (all but the last slice)
 	w        [][]int64
@@ -28,9 +31,9 @@ type machine struct {
 	tiles    int
 }
 
-// sequentialBelow is the compartment count under which the engine steps cores on one
+// sequentialBelow is the compartment count under which Run steps cores on one
 // goroutine (a barrier per step costs more than it saves on small networks).
-const sequentialBelow = 8192
+const sequentialBelow = 2048
 
 func newMachine(im *image, hw HW, prof Profile) (*machine, error) {
 	pl := &im.pl
@@ -122,9 +125,8 @@ func newMachine(im *image, hw HW, prof Profile) (*machine, error) {
 	if err := m.wire(groupOf, popIdx); err != nil {
 		return nil, err
 	}
-	m.net.Sequential = total < sequentialBelow
-	m.eng, err = emulator.NewEngine(m.net)
-	return m, err
+	m.sched = newSched(m.cores, total)
+	return m, nil
 }
 
 func (m *machine) coreOf(pi, neuron int) (ci, local int) {
@@ -286,11 +288,7 @@ func (m *machine) wire(groupOf []int, popIdx map[string]int) error {
 			}
 		}
 	}
-	m.net = &emulator.Network{Routes: routes, Inputs: inRoutes, Outputs: outputs, OutMap: outMap, Dt: n.Semantics.Dt}
-	m.net.Cores = make([]emulator.Core, nc)
-	for ci, c := range m.cores {
-		m.net.Cores[ci] = c
-	}
+	m.routes, m.inRoutes, m.outputs, m.outMap = routes, inRoutes, outputs, outMap
 	return nil
 }
 
@@ -352,15 +350,17 @@ func (m *machine) Run(ctx context.Context, in *emulator.Stimulus, steps int, pro
 			}
 		}
 	}
+	for _, c := range m.cores {
+		c.keepQ = false
+	}
 	eps, err := m.probes(probes)
 	if err != nil {
 		return nil, err
 	}
 	for _, c := range m.cores {
-		c.t0 = m.steps
 		c.resetCounters()
 	}
-	tr, err := m.eng.Run(ctx, in, steps, eps)
+	tr, err := m.run(ctx, in, steps, eps)
 	if err != nil {
 		return nil, err
 	}
@@ -372,7 +372,9 @@ func (m *machine) Run(ctx context.Context, in *emulator.Stimulus, steps int, pro
 
 // Reset implements targets.Machine.
 func (m *machine) Reset() {
-	m.eng.Reset()
+	for _, c := range m.cores {
+		c.Reset()
+	}
 	m.steps = 0
 }
 
@@ -404,7 +406,10 @@ func (m *machine) probes(names []string) ([]emulator.Probe, error) {
 			if m.mode != Chip {
 				return nil, fmt.Errorf("%w: %q: q is probed in chip mode only", emulator.ErrProbe, name)
 			}
-			read = func(c *core, i int) float64 { return float64(c.q[i]) }
+			read = func(c *core, i int) float64 { return float64(c.qOf(i)) }
+			for _, ci := range m.popCores[pi] {
+				m.cores[ci].keepQ = true
+			}
 		case "spikes":
 			read = nil
 		default:

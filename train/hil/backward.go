@@ -69,6 +69,7 @@ func backward(m *train.Model, in *train.Input, st *state, y int, scale float64, 
 				S = st.S[li][t*n : (t+1)*n]
 			}
 			dS, dU, dI := b.dS[li], b.dU[li], b.dI[li]
+			leak, gain := b.nominal(li)
 			dUn, dIn := b.dUn[li], b.dIn[li]
 			clear(dS)
 			if li == L-1 && c.Loss == train.LossCount {
@@ -99,16 +100,16 @@ func backward(m *train.Model, in *train.Input, st *state, y int, scale float64, 
 			if ly.Spiking {
 				if c.Reset == train.ResetSubtract {
 					for j := range dU {
-						dU[j] = dS[j]*sg(U[j]-c.Threshold) + c.Beta*dUn[j]
+						dU[j] = dS[j]*sg(U[j]-c.Threshold) + leak[j]*dUn[j]
 					}
 				} else {
 					for j := range dU {
-						dU[j] = dS[j]*sg(U[j]-c.Threshold) + c.Beta*dUn[j]*(1-S[j])
+						dU[j] = dS[j]*sg(U[j]-c.Threshold) + leak[j]*dUn[j]*(1-S[j])
 					}
 				}
 			} else {
 				for j := range dU {
-					dU[j] = c.Beta * dUn[j]
+					dU[j] = leak[j] * dUn[j]
 				}
 				switch c.Loss {
 				case train.LossMax:
@@ -124,7 +125,7 @@ func backward(m *train.Model, in *train.Input, st *state, y int, scale float64, 
 				}
 			}
 			for j := range dI {
-				dI[j] = dU[j] + c.Alpha*dIn[j]
+				dI[j] = gain[j]*dU[j] + c.Alpha*dIn[j]
 			}
 			switch {
 			case li == 0 && static:
@@ -155,6 +156,23 @@ type bwork struct {
 	steps                int
 	dS, dU, dI, dUn, dIn [][]float64
 	sumDI, dLogit        []float64
+	// Leak and Gain, per layer and neuron, replace the model's β and unit input gain in
+	// the membrane update U_t = leak·U_{t−1} + gain·I_t (a dynFit of the chip); a nil
+	// layer uses the nominal ones.
+	Leak, Gain    [][]float64
+	nomLeak, ones [][]float64
+}
+
+// nominal returns layer li's leak and gain (fitted, else β and 1).
+func (b *bwork) nominal(li int) (leak, gain []float64) {
+	leak, gain = b.nomLeak[li], b.ones[li]
+	if li < len(b.Leak) && b.Leak[li] != nil {
+		leak = b.Leak[li]
+	}
+	if li < len(b.Gain) && b.Gain[li] != nil {
+		gain = b.Gain[li]
+	}
+	return leak, gain
 }
 
 func newBwork(m *train.Model, steps int) *bwork {
@@ -163,6 +181,11 @@ func newBwork(m *train.Model, steps int) *bwork {
 		for _, p := range []*[][]float64{&b.dS, &b.dU, &b.dI, &b.dUn, &b.dIn} {
 			*p = append(*p, make([]float64, l.Out))
 		}
+		nl, one := make([]float64, l.Out), make([]float64, l.Out)
+		for j := range nl {
+			nl[j], one[j] = m.Cfg.Beta, 1
+		}
+		b.nomLeak, b.ones = append(b.nomLeak, nl), append(b.ones, one)
 	}
 	return b
 }

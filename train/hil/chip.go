@@ -41,11 +41,35 @@ func Lag(target string, li int) int {
 }
 
 // observed returns the exported graph of m with an extra Output port per hidden layer
-// ("hil_lif1", …) so that a Machine reports hidden spikes as output streams.
-func observed(m *train.Model, meta train.ExportMeta) (*ir.Graph, error) {
+// ("hil_lif1", …) so that a Machine reports hidden spikes as output streams. With
+// headroom > 1 the largest-magnitude weight of every projection is compiled headroom
+// times larger, so that a target whose SetWeights keeps the compiled weight range
+// (analog: the projection's gain; loihi: the weight exponent) leaves the fine-tuning
+// room to grow weights instead of saturating them; the trainer overwrites every weight
+// through SetWeights before the first run.
+func observed(m *train.Model, meta train.ExportMeta, headroom float64) (*ir.Graph, error) {
 	g, err := m.ExportGraph(meta)
 	if err != nil {
 		return nil, err
+	}
+	if headroom > 1 {
+		for _, n := range g.Nodes {
+			if n.Type != ir.TAffine {
+				continue
+			}
+			w := n.P("weight")
+			if w == nil || len(w.Data) == 0 {
+				continue
+			}
+			w.Data = append([]float64(nil), w.Data...)
+			k := 0
+			for i, v := range w.Data {
+				if math.Abs(v) > math.Abs(w.Data[k]) {
+					k = i
+				}
+			}
+			w.Data[k] *= headroom
+		}
 	}
 	L := len(m.Layers)
 	for i := 0; i < L-1; i++ {
@@ -72,6 +96,7 @@ type recorder struct {
 	dt      float64
 	probes  []string // membrane probes, one per layer ("" when not exposed)
 	useMem  bool
+	fit     *dynFit // with membranes: per-neuron leak and gain fitted to the chip (nil: off)
 	work    *train.Work
 	enc     data.Encoder
 	inBuf   []float64
@@ -243,6 +268,13 @@ func (r *recorder) record(ctx context.Context, ds *data.Dataset, i int, seed uin
 			copy(U[t*ly.Out:(t+1)*ly.Out], p.Data[t+lag])
 		}
 		r.st.U[li] = U
+		if r.fit != nil {
+			var S []float64
+			if ly.Spiking {
+				S = r.st.S[li]
+			}
+			r.fit.add(li, U, r.work.I[li], S, ly.Out)
+		}
 	}
 	return &in, nil
 }
@@ -263,4 +295,14 @@ func (r *recorder) memBuf(li int) []float64 {
 		r.mem[li] = make([]float64, r.steps*r.m.Layers[li].Out)
 	}
 	return r.mem[li]
+}
+
+// hasMembranes reports whether the recorder probes any exposed membrane.
+func (r *recorder) hasMembranes() bool {
+	for _, p := range r.probes {
+		if p != "" {
+			return true
+		}
+	}
+	return false
 }

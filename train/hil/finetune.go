@@ -23,6 +23,16 @@ type Options struct {
 	// NoMembranes uses only recorded spikes (membranes re-simulated) even where the
 	// target exposes membranes.
 	NoMembranes bool
+	// NoFit turns off the per-neuron fit of the chip's leak and gain to the recorded
+	// membranes (dynFit) used by the backward pass where the target exposes membranes.
+	NoFit bool
+	// Val, when set, selects the weights: the chip's accuracy on Val is measured (in the
+	// loop, through SetWeights) before training and after every epoch, and the best
+	// weights are kept (never the test split).
+	Val *data.Dataset
+	// Headroom (> 1) widens the weight range of the in-loop compile (see observed); 0
+	// picks the target's default (DefaultHeadroom), 1 turns it off.
+	Headroom float64
 	// Log receives each epoch's statistics; Progress each finished chip run.
 	Log      func(EpochStats)
 	Progress func(done, total int)
@@ -38,6 +48,8 @@ type EpochStats struct {
 	TrainAcc float64 `json:"train_accuracy"`
 	LR       float64 `json:"lr"`
 	Seconds  float64 `json:"seconds"`
+	// ValAcc is the chip's accuracy on the validation set after the epoch (with Val).
+	ValAcc float64 `json:"val_accuracy,omitempty"`
 }
 
 // Measure is one model's figures on the test set.
@@ -62,7 +74,11 @@ type Report struct {
 	FloatAfter float64           `json:"float_accuracy_after"` // the fine-tuned float model in simulation
 	// InLoop is the fine-tuned model on the training chip instance as programmed through
 	// SetWeights (FineTuned is a fresh compile of the fine-tuned model for the same seed).
-	InLoop      Measure      `json:"in_loop"`
+	InLoop Measure `json:"in_loop"`
+	// ValStart is the chip's validation accuracy before fine-tuning and BestEpoch the
+	// epoch whose weights were kept (0: the original weights); with Options.Val.
+	ValStart    float64      `json:"val_accuracy_start,omitempty"`
+	BestEpoch   int          `json:"best_epoch"`
 	Epochs      []EpochStats `json:"epochs"`
 	Seconds     float64      `json:"seconds"`
 	Warnings    []string     `json:"warnings,omitempty"`
@@ -82,11 +98,27 @@ func (o *Options) fill() error {
 	return train.ValidateSchedule(o.Schedule)
 }
 
+// DefaultHeadroom is the in-loop weight-range headroom per target (Options.Headroom 0):
+// targets whose SetWeights keeps the compiled range (analog gain per projection, loihi
+// weight exponent) get room to grow weights; crossbar re-picks its column scales on every
+// SetWeights and ref is exact.
+var DefaultHeadroom = map[string]float64{"analog": 1.5, "loihi": 1.5}
+
+func (o *Options) headroom(target string) float64 {
+	if o.Headroom > 0 {
+		return o.Headroom
+	}
+	if h, ok := DefaultHeadroom[target]; ok {
+		return h
+	}
+	return 1
+}
+
 // deploy compiles m for the target and loads the chip instance of topt.Seed.
-func deploy(m *train.Model, meta train.ExportMeta, target string, topt targets.Options, observe bool) (targets.Machine, *targets.Report, error) {
+func deploy(m *train.Model, meta train.ExportMeta, target string, topt targets.Options, observe bool, headroom float64) (targets.Machine, *targets.Report, error) {
 	g, err := m.ExportGraph(meta)
 	if observe {
-		g, err = observed(m, meta)
+		g, err = observed(m, meta, headroom)
 	}
 	if err != nil {
 		return nil, nil, err
@@ -142,7 +174,7 @@ func Finetune(ctx context.Context, m *train.Model, meta train.ExportMeta, target
 	if err := baseline(ctx, rep, m, meta, target, topt, test, opt); err != nil {
 		return nil, nil, err
 	}
-	mach, _, err := deploy(m, meta, target, topt, true)
+	mach, _, err := deploy(m, meta, target, topt, true, opt.headroom(target))
 	if err != nil {
 		return nil, nil, fmt.Errorf("compile the observed network: %w", err)
 	}
@@ -169,7 +201,7 @@ func baseline(ctx context.Context, rep *Report, m *train.Model, meta train.Expor
 		return err
 	}
 	rep.Float = Measure{Accuracy: fres.Accuracy, SpikesPerSample: fres.SpikesPerSample}
-	plain, crep, err := deploy(m, meta, target, topt, false)
+	plain, crep, err := deploy(m, meta, target, topt, false, 1)
 	if err != nil {
 		return err
 	}
@@ -186,7 +218,7 @@ func baseline(ctx context.Context, rep *Report, m *train.Model, meta train.Expor
 
 // after compiles the fine-tuned model afresh for the same chip instance and measures it.
 func after(ctx context.Context, rep *Report, ft *train.Model, meta train.ExportMeta, target string, topt targets.Options, test *data.Dataset, opt Options) error {
-	plain, _, err := deploy(ft, meta, target, topt, false)
+	plain, _, err := deploy(ft, meta, target, topt, false, 1)
 	if err != nil {
 		return fmt.Errorf("compile the fine-tuned model: %w", err)
 	}
@@ -224,12 +256,43 @@ func loop(ctx context.Context, ft *train.Model, chip Chip, target string, tr *da
 	}
 	rec := newRecorder(chip, target, ft, opt.Encoder, opt.Steps, !opt.NoMembranes)
 	bw := newBwork(ft, opt.Steps)
+	if !opt.NoFit && !opt.NoMembranes && rec.hasMembranes() {
+		sizes := make([]int, len(ft.Layers))
+		for i, l := range ft.Layers {
+			sizes[i] = l.Out
+		}
+		rec.fit = newDynFit(sizes, ft.Cfg.Beta)
+	}
 	g := ft.NewGrads()
 	nb := (tr.Len() + opt.Batch - 1) / opt.Batch
 	adam := train.NewAdam(opt.LR)
 	adam.Schedule, adam.Total = opt.Schedule, opt.Epochs*nb
 	order := make([]int, tr.Len())
 	done, total := 0, opt.Epochs*tr.Len()
+	// Selection on the validation split (measured on the chip through SetWeights).
+	var best *train.Model
+	bestAcc := -1.0
+	validate := func(ep int) (float64, error) {
+		if opt.Val == nil || opt.Val.Len() == 0 {
+			return 0, nil
+		}
+		if err := writeWeights(chip, ft); err != nil {
+			return 0, err
+		}
+		v, err := EvaluateChip(ctx, chip, target, ft, opt.Val, opt.Encoder, opt.Steps, opt.EvalSeed, nil)
+		if err != nil {
+			return 0, err
+		}
+		if v.Accuracy > bestAcc {
+			bestAcc, best, rep.BestEpoch = v.Accuracy, ft.Clone(), ep
+		}
+		return v.Accuracy, nil
+	}
+	va, err := validate(0)
+	if err != nil {
+		return err
+	}
+	rep.ValStart = va
 	for ep := 0; ep < opt.Epochs; ep++ {
 		t0 := time.Now()
 		for i := range order {
@@ -268,6 +331,10 @@ func loop(ctx context.Context, ft *train.Model, chip Chip, target string, tr *da
 					opt.Progress(done, total)
 				}
 			}
+			if rec.fit != nil { // the next batch's backward uses this batch's fit
+				rec.fit.update()
+				bw.Leak, bw.Gain = rec.fit.Leak, rec.fit.Gain
+			}
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
 				return fmt.Errorf("%w: epoch %d batch %d; lower the learning rate", train.ErrNotFinite, ep+1, b+1)
 			}
@@ -276,11 +343,28 @@ func loop(ctx context.Context, ft *train.Model, chip Chip, target string, tr *da
 			}
 			adam.Step(ft, g)
 		}
-		st := EpochStats{Epoch: ep + 1, Loss: loss / float64(tr.Len()), TrainAcc: float64(correct) / float64(tr.Len()), LR: lr, Seconds: time.Since(t0).Seconds()}
+		st := EpochStats{Epoch: ep + 1, Loss: loss / float64(tr.Len()), TrainAcc: float64(correct) / float64(tr.Len()), LR: lr}
+		if st.ValAcc, err = validate(ep + 1); err != nil {
+			return err
+		}
+		st.Seconds = time.Since(t0).Seconds()
 		rep.Epochs = append(rep.Epochs, st)
 		if opt.Log != nil {
 			opt.Log(st)
 		}
 	}
+	if best != nil {
+		copyParams(ft, best)
+	}
 	return writeWeights(chip, ft)
+}
+
+// copyParams copies every weight and bias of src into dst (same architecture).
+func copyParams(dst, src *train.Model) {
+	for i := range dst.Layers {
+		d, s := dst.Layers[i], src.Layers[i]
+		copy(d.W, s.W)
+		copy(d.B, s.B)
+		copy(d.V, s.V)
+	}
 }

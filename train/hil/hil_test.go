@@ -68,7 +68,7 @@ func TestBackwardMatchesTrainOnRef(t *testing.T) {
 				}
 			}
 			const T = 20
-			mach, _, err := deploy(m, train.ExportMeta{Steps: T}, "ref", targets.Options{Seed: 1}, true)
+			mach, _, err := deploy(m, train.ExportMeta{Steps: T}, "ref", targets.Options{Seed: 1}, true, 1)
 			if err != nil {
 				t.Fatal(err)
 			}

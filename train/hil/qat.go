@@ -43,7 +43,7 @@ func NewQuantizer(m *train.Model, meta train.ExportMeta, target string, topt tar
 	if meta.Steps == 0 {
 		meta.Steps = 1
 	}
-	mach, _, err := deploy(m, meta, target, QuietOptions(target, topt), false)
+	mach, _, err := deploy(m, meta, target, QuietOptions(target, topt), false, 1)
 	if err != nil {
 		return nil, err
 	}
