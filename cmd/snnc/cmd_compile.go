@@ -32,6 +32,7 @@ func (c *compileFlags) register(cmd *cobra.Command, defTarget string) {
 	cmd.Flags().Float64Var(&c.dt, "dt", 0, "override the model's time step (seconds)")
 	cmd.Flags().Uint64Var(&c.seed, "seed", 1, "seed of every random draw (for a noisy target: the chip instance)")
 	cmd.Flags().StringVar(&c.imp.reset, "reset", "", ".nir import: reset mode to_value|subtract")
+	cmd.Flags().BoolVar(&c.imp.dropDangling, "drop-dangling-edges", false, ".nir import: drop edges that name a missing node (logged) instead of failing")
 	cmd.Flags().StringVar(&c.imp.framework, "source-framework", "", ".nir import: exporter convention snntorch|norse|rockpool|sinabs|spyx|nengo")
 	c.tf = addTargetFlags(cmd)
 }

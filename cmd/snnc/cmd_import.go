@@ -16,7 +16,7 @@ import (
 func init() {
 	addCommand(newImportCmd, newExportCmd)
 	importNIR = func(path string, opt importOptions) (*ir.Graph, error) {
-		return nir.Import(path, nir.ImportOptions{Dt: opt.dt, Reset: opt.reset, SourceFramework: opt.framework})
+		return nir.Import(path, nir.ImportOptions{Dt: opt.dt, Reset: opt.reset, SourceFramework: opt.framework, DropDanglingEdges: opt.dropDangling})
 	}
 }
 

@@ -15,6 +15,8 @@ type importOptions struct {
 	dt        float64
 	reset     string
 	framework string
+	// dropDangling drops edges that name a missing node (with a log line) instead of failing.
+	dropDangling bool
 }
 
 // importNIR is set by cmd_import.go (the .nir reader).
