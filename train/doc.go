@@ -19,11 +19,18 @@
 // StimulusFor/LogitsFromTrace/EvaluateMachine for any targets.Machine.
 //
 // Invariants:
-//   - Training is deterministic for a seed and independent of GOMAXPROCS: a batch is cut
-//     into fixed shards of ShardSize samples, each shard's gradient is summed in sample
-//     order, and shard gradients are reduced in shard order.
+//   - Training is deterministic for a seed and independent of GOMAXPROCS: batched BPTT
+//     (batch.go) runs samples independently and sums every gradient element over the
+//     batch in (sample, step) order whatever the split of weight rows over goroutines;
+//     OTTT and the smooth forward cut a batch into fixed shards of ShardSize samples,
+//     each shard's gradient summed in sample order and shard gradients reduced in order.
+//   - Forward sums are bit-identical to the ref target (recurrent, feed-forward, bias,
+//     presynaptic index ascending); the AVX2 kernels (axpy_amd64.s) use separate
+//     multiplies and adds in the scalar order, never a fused multiply-add.
 //   - Weights are stored pre-major (W[j·Out+k] is the weight from input j to neuron k) so
 //     a spike or a non-zero input adds one contiguous row; Weights/SetWeights expose them in
 //     the (out, in) layout of the exported Affine nodes.
-//   - Predict is the same code path as training's forward pass, in float64.
+//   - Evaluation (Work.Forward) and training's forward compute the same float64 values,
+//     except that training evaluates a leaky LossSum readout in closed form (equal up to
+//     rounding; see batchWork).
 package train

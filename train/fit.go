@@ -125,17 +125,20 @@ func Fit(ctx context.Context, m *Model, tr, val *data.Dataset, opt Options) ([]E
 	if !opt.Encoder.Static() {
 		inN *= opt.Steps
 	}
+	var bw *batchWork // batched BPTT (the smooth forward of gradient checks runs per sample)
+	if !ottt && !m.Cfg.SmoothForward {
+		bw = m.newBatchWork(opt.Steps, opt.Batch, runtime.GOMAXPROCS(0), opt.Encoder.Static())
+	}
 	for i := range works {
+		if bw != nil {
+			break
+		}
 		if ottt {
 			onl[i] = m.NewOnlineWork()
 		} else {
 			works[i] = m.NewWork(opt.Steps)
 		}
 		bufs[i] = make([]float64, inN)
-	}
-	var bw *batchWork // batched BPTT (the smooth forward of gradient checks runs per sample)
-	if !ottt && !m.Cfg.SmoothForward {
-		bw = m.newBatchWork(opt.Steps, opt.Batch, runtime.GOMAXPROCS(0), opt.Encoder.Static())
 	}
 	order := make([]int, tr.Len())
 	var stats []EpochStats

@@ -49,13 +49,22 @@ func (a *Adam) Step(m *Model, g *Grads) {
 	a.step++
 	c1 := 1 - math.Pow(a.Beta1, float64(a.step))
 	c2 := 1 - math.Pow(a.Beta2, float64(a.step))
+	// One division and one square root per element: (m/c1)/(√(v/c2) + ε) written as
+	// m·(1/c1)/(√(v·(1/c2)) + ε).
+	b1, b2, ic1, ic2, eps := a.Beta1, a.Beta2, 1/c1, 1/c2, a.Eps
 	upd := func(p, gr, mm, vv []float64, decay bool) {
+		wd := 0.0
+		if decay {
+			wd = a.WeightDecay
+		}
+		p, mm, vv = p[:len(gr)], mm[:len(gr)], vv[:len(gr)]
 		for i, gi := range gr {
-			mm[i] = a.Beta1*mm[i] + (1-a.Beta1)*gi
-			vv[i] = a.Beta2*vv[i] + (1-a.Beta2)*gi*gi
-			d := (mm[i] / c1) / (math.Sqrt(vv[i]/c2) + a.Eps)
+			mi := b1*mm[i] + (1-b1)*gi
+			vi := b2*vv[i] + (1-b2)*gi*gi
+			mm[i], vv[i] = mi, vi
+			d := mi * ic1 / (math.Sqrt(vi*ic2) + eps)
 			if decay {
-				d += a.WeightDecay * p[i]
+				d += wd * p[i]
 			}
 			p[i] -= lr * d
 		}
