@@ -193,7 +193,7 @@ func chipUniform(p cxp, cur, us, vs, rs []int32, out []int32, k int, base int32)
 		qq := int64(a << 10 >> 10)      // q = wrap(acc, 21)
 		xu := int64(u) * decU
 		un := ((xu+((xu>>63)&(decayOne-1)))>>decayBits + qq) << 40 >> 40 // u = wrap(decay(u) + q, 23)
-		u2 := (un + bias) << 40 >> 40                                     // wrap(u + bias, 23)
+		u2 := (un + bias) << 40 >> 40                                    // wrap(u + bias, 23)
 		yv := int64(v) * decV
 		vn := min(max((yv+((yv>>63)&(decayOne-1)))>>decayBits+u2, vmin), vmax)
 		m := (-r) >> 31 // refractory: v held at 0, counter decremented

@@ -33,7 +33,7 @@ type machine struct {
 
 // sequentialBelow is the compartment count under which Run steps cores on one
 // goroutine (a barrier per step costs more than it saves on small networks).
-const sequentialBelow = 2048
+const sequentialBelow = 32768
 
 func newMachine(im *image, hw HW, prof Profile) (*machine, error) {
 	pl := &im.pl
@@ -109,15 +109,28 @@ func newMachine(im *image, hw HW, prof Profile) (*machine, error) {
 				int32(qp.Refract.at(j)), int(qp.NegVm.at(j)), int(qp.PosVm.at(j)))
 			c.init[i] = State{U: qp.U0.at(j), V: qp.V0.at(j)}
 		}
+		c.ncx = cm.Count
+		if k := len(qp.Tree); k > 0 { // multi-compartment neurons (spec §7): soma last
+			cx, init := make([]Cx, 0, k*cm.Count), make([]State, 0, k*cm.Count)
+			for i := 0; i < cm.Count; i++ {
+				for _, tc := range qp.Tree[:k-1] {
+					cx = append(cx, NewCx(mode, tc.Du, tc.Dv, 0, 0, 0, 0, int(qp.NegVm.at(0)), int(qp.PosVm.at(0))))
+					init = append(init, State{})
+				}
+				cx, init = append(cx, c.cx[i]), append(init, c.init[i])
+			}
+			c.cx, c.init, c.ncx = cx, init, k*cm.Count
+			c.tree = &tree{k: k, cx: qp.Tree, q: make([]int64, cm.Count)}
+		}
 		c.st = slices.Clone(c.init)
-		if mode == Chip {
+		if mode == Chip && c.tree == nil {
 			c.initChip()
 		}
 		c.groupExp = popGroups[cm.Pop]
 		if len(c.groupExp) == 0 {
 			c.groupExp = []int{0}
 		}
-		c.stride = len(c.groupExp) * cm.Count
+		c.stride = len(c.groupExp) * c.ncx
 		c.q = make([]int32, cm.Count)
 		c.out = make([]outCost, cm.Count)
 		m.cores[ci] = c
@@ -248,7 +261,10 @@ func (m *machine) wire(groupOf []int, popIdx map[string]int) error {
 			c := m.cores[ci]
 			pos := fill[ci][synAxon[j][k]]
 			fill[ci][synAxon[j][k]]++
-			c.synTgt[pos] = int32(groupOf[j]*c.n + local)
+			if c.tree != nil {
+				local = local*c.tree.k + c.tree.k - 1 // projections feed the soma
+			}
+			c.synTgt[pos] = int32(groupOf[j]*c.ncx + local)
 			c.synW[pos] = m.encode(m.w[j][s.Widx[k]], q.Exp)
 			c.synProj[pos], c.synWidx[pos] = int32(j), s.Widx[k]
 			if d := int(s.Delay[k]); d > 0 {
@@ -262,6 +278,9 @@ func (m *machine) wire(groupOf []int, popIdx map[string]int) error {
 	}
 	for ci, c := range m.cores {
 		c.nslot = maxD[ci] + 1
+		if c.tree != nil {
+			c.nslot = max(c.nslot, 2) // self synapses deliver into the next step's slot
+		}
 		c.acc = make([]int32, c.nslot*c.stride)
 	}
 	outputs := make([]emulator.OutputStream, len(n.Outputs))

@@ -36,6 +36,7 @@ func (e *FitError) Unwrap() error { return targets.ErrDoesNotFit }
 type coreUse struct {
 	coreMap
 	AxIn, AxOut, Words, Slots int
+	Cx                        int // compartments (neurons × compartments per neuron)
 }
 
 // csrIn is a projection's synapses grouped by presynaptic neuron, posts ascending.
@@ -73,6 +74,7 @@ type mapper struct {
 	n      *ir.Netlist
 	syns   []*synList
 	projs  []qProj
+	pops   []qPop // compartments per neuron: len(Tree), 1 for point neurons
 	popIdx map[string]int
 	csr    []csrIn
 	srcID  []int // projection → source id (population index, or len(pops)+input index)
@@ -189,9 +191,10 @@ func (m *mapper) split(pi int) int {
 		return 0
 	}
 	_, _, slots := m.sliceStats(pi, N) // cheap enough: one pass
-	perCore := min(h.CompartmentsPerCore, h.DelaySlotBudget/slots)
+	k := m.cxPer(pi)                   // spec §7: compartments, not neurons, count against the core
+	perCore := min(h.CompartmentsPerCore/k, h.DelaySlotBudget/(slots*k))
 	if perCore < 1 {
-		m.errs = append(m.errs, &FitError{Population: p.Name, Resource: "compartments x delay slots", Need: int64(slots), Limit: int64(h.DelaySlotBudget)})
+		m.errs = append(m.errs, &FitError{Population: p.Name, Resource: "compartments x delay slots", Need: int64(slots * k), Limit: int64(h.DelaySlotBudget)})
 		return 0
 	}
 	if need, at := m.maxFanInAxons(pi); need > int64(h.InAxonsPerCore) {
@@ -221,6 +224,14 @@ func (m *mapper) split(pi int) int {
 		nk := max(k+1, int(float64(k)*ratio+0.999))
 		L = min(L-1, (N+nk-1)/nk)
 	}
+}
+
+// cxPer is the number of compartments per neuron of population pi.
+func (m *mapper) cxPer(pi int) int {
+	if pi < len(m.pops) && len(m.pops[pi].Tree) > 0 {
+		return len(m.pops[pi].Tree)
+	}
+	return 1
 }
 
 // run maps every population. It returns the cores in order and their use; on any
@@ -348,7 +359,7 @@ func (m *mapper) run(chips int) ([]coreUse, error) {
 			for _, c := range outPer[i][s*L : s*L+cnt] {
 				out += c
 			}
-			cores = append(cores, coreUse{coreMap: coreMap{Pop: i, Start: s * L, Count: cnt}, AxIn: axIn[s], AxOut: out, Words: words[s], Slots: slots})
+			cores = append(cores, coreUse{coreMap: coreMap{Pop: i, Start: s * L, Count: cnt}, AxIn: axIn[s], AxOut: out, Words: words[s], Slots: slots, Cx: cnt * m.cxPer(i)})
 		}
 	}
 	return cores, nil
@@ -358,11 +369,11 @@ func (m *mapper) run(chips int) ([]coreUse, error) {
 func (h HW) packingTable(n *ir.Netlist, cores []coreUse) targets.Table {
 	t := targets.Table{Title: "packing", Header: []string{"core", "chip", "tile", "population", "neurons", "compartments", "axons_in", "axons_out", "synapse_words", "delay_slots", "utilization"}}
 	for c, u := range cores {
-		util := max(float64(u.Count)/float64(h.CompartmentsPerCore), float64(u.AxIn)/float64(h.InAxonsPerCore),
+		util := max(float64(u.Cx)/float64(h.CompartmentsPerCore), float64(u.AxIn)/float64(h.InAxonsPerCore),
 			float64(u.AxOut)/float64(h.OutAxonsPerCore), float64(u.Words)/float64(h.SynapseWordsPerCore),
-			float64(u.Count*u.Slots)/float64(h.DelaySlotBudget))
+			float64(u.Cx*u.Slots)/float64(h.DelaySlotBudget))
 		t.Rows = append(t.Rows, []string{strconv.Itoa(c), strconv.Itoa(c / h.CoresPerChip), strconv.Itoa((c % h.CoresPerChip) / h.CoresPerTile),
-			n.Populations[u.Pop].Name, fmt.Sprintf("%d..%d", u.Start, u.Start+u.Count-1), strconv.Itoa(u.Count),
+			n.Populations[u.Pop].Name, fmt.Sprintf("%d..%d", u.Start, u.Start+u.Count-1), strconv.Itoa(u.Cx),
 			strconv.Itoa(u.AxIn), strconv.Itoa(u.AxOut), strconv.Itoa(u.Words), strconv.Itoa(u.Slots), fmt.Sprintf("%.1f%%", 100*util)})
 	}
 	return t

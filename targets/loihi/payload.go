@@ -45,6 +45,10 @@ type qPop struct {
 	U0       ivec    `json:"u0"`
 	V0       ivec    `json:"v0"`
 	K        float64 `json:"k,omitempty"` // float models: accumulator units per model weight unit
+	// Tree (optional, spec §7): the compartments of a multi-compartment neuron in
+	// service order, the soma last; the registers above are the soma's. Absent for
+	// point neurons (readers that do not implement trees must reject it).
+	Tree []tcx `json:"tree,omitempty"`
 }
 
 // qProj is a quantized projection: legalized 8-bit-domain weights in ir.Projection.W's

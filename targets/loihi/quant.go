@@ -3,6 +3,7 @@ package loihi
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/quantize"
@@ -231,9 +232,13 @@ func (qz *quantizer) floatPop(i int, p *ir.Population) {
 	h := qz.hw
 	where := "population " + p.Name
 	switch p.Model {
-	case ir.TLIF, ir.TCubaLIF, ir.TIF:
+	case ir.TLIF, ir.TCubaLIF, ir.TIF, ir.TAHPLIF, ir.TAdaptiveLIF:
 	default:
-		qz.issues.Add(where, ErrModel, "model %s is not supported by --target loihi (supported: LIF, CubaLIF, IF, snnc.loihi.CUBA)", p.Model)
+		qz.issues.Add(where, ErrModel, "model %s is not supported by --target loihi (supported: LIF, CubaLIF, IF, snnc.AHPLIF, snnc.AdaptiveLIF, snnc.loihi.CUBA)", p.Model)
+		return
+	}
+	if qz.mode == Lava && (p.Model == ir.TAHPLIF || p.Model == ir.TAdaptiveLIF) {
+		qz.issues.Add(where, ErrModel, "multi-compartment neurons (%s) are implemented in chip mode only", p.Model)
 		return
 	}
 	if p.Reset.Mode != "" && p.Reset.Mode != "to_value" {
@@ -260,7 +265,7 @@ func (qz *quantizer) floatPop(i int, p *ir.Population) {
 		}
 		return out
 	}
-	cuba := p.Model == ir.TCubaLIF
+	cuba := p.Model == ir.TCubaLIF || p.Model == ir.TAHPLIF || p.Model == ir.TAdaptiveLIF
 	alpha, ain := par("alpha", 0), par("a_in", 1)
 	beta, bleak, bin := par("beta", 1), par("b_leak", 0), par("b_in", 1)
 	vth, vreset, bias, vinit := par("v_threshold", 1), par("v_reset", 0), par("bias", 0), par("v0", 0)
@@ -375,6 +380,9 @@ func (qz *quantizer) floatPop(i int, p *ir.Population) {
 	if qz.mode == Lava && rf[0] > 1 {
 		qz.rep.Warnf("population %s: refractory period ignored in lava mode", p.Name)
 	}
+	if p.Model == ir.TAHPLIF || p.Model == ir.TAdaptiveLIF {
+		q.Tree = qz.ahpTree(p, K/g[0], alpha[0], beta[0], bin[0])
+	}
 	qz.pops[i] = q
 	pr := quantize.PopulationReport{Name: p.Name, Model: p.Model, Scale: K / g[0], Du: du[0], Dv: dv[0], Vth: vt[0], VthErr: maxRel,
 		BiasMant: bm[0], BiasExp: int(be[0]), Refract: int(rf[0])}
@@ -474,5 +482,54 @@ func (qz *quantizer) bounds() {
 		if um >= 1<<uBits {
 			qz.rep.Warnf("population %s: u wrap reachable (|u| up to %.0f ≥ 2^23)", p.Name, um)
 		}
+	}
+}
+
+// ahpTree lowers snnc.AHPLIF / snnc.AdaptiveLIF to a two-compartment neuron (spec §7):
+// compartment 0 is the AHP current c (u decays with rho, a self synapse from the soma
+// adds the per-spike increment, PUSH_U), compartment 1 the CubaLIF soma (POP_A, ADD).
+// The joined value enters the soma's dendritic input q, so it passes the soma's
+// synaptic filter: the increment is scaled by (1 − alpha) to keep the DC gain, i.e.
+// the soma sees c low-pass filtered by tau_syn (an approximation, reported).
+// AdaptiveLIF's threshold rise beta_adapt·a is emulated by the AHP current whose
+// steady-state effect on v is the same: c = (1 − beta)·beta_adapt·a / b_in.
+// S is the soma's hardware units per model unit of v.
+func (qz *quantizer) ahpTree(p *ir.Population, S, alpha, beta, bin float64) []tcx {
+	at := func(k string, def float64) float64 {
+		if v := p.Params[k]; len(v) > 0 {
+			return v[0]
+		}
+		return def
+	}
+	rho, aad := at("rho", 0), at("a_adapt", 0)
+	var inc float64 // model units of the membrane input per spike
+	if p.Model == ir.TAHPLIF {
+		inc = aad * at("w_ahp", 0)
+		qz.rep.Warnf("population %s: AHP current enters through the soma's synaptic filter (2 compartments; see docs/loihi.md)", p.Name)
+	} else {
+		inc = (1 - beta) * at("beta_adapt", 0) * aad / bin
+		qz.rep.Warnf("population %s: adaptive threshold emulated by an AHP current (2 compartments; see docs/loihi.md)", p.Name)
+	}
+	for _, k := range []string{"rho", "a_adapt", "w_ahp", "beta_adapt"} {
+		if v := p.Params[k]; len(v) > 1 && slices.Min(v) != slices.Max(v) {
+			qz.rep.Warnf("population %s: %s differs per neuron; loihi uses %s[0] for the whole population", p.Name, k, k)
+		}
+	}
+	// accumulator units per spike: −S·b_in·(1 − alpha)·inc, legalized as an 8-bit
+	// inhibitory weight at the smallest exponent that fits (spec §4).
+	x := -S * bin * (1 - alpha) * inc
+	var w int64
+	for e := 0; e <= qz.hw.WeightExpMax; e++ {
+		m := math.Round(x / math.Ldexp(1, wShift+e))
+		if math.Abs(m) <= float64(qz.hw.WeightDomain2Max()) || e == qz.hw.WeightExpMax {
+			m = max(min(m, 0), -float64(qz.hw.WeightDomain2Max()))
+			w = SynChip(int64(m), e)
+			break
+		}
+	}
+	D := int64(math.Round(decayOne * (1 - rho)))
+	return []tcx{
+		{StackOut: pushU, SelfW: w, Du: min(max(D-1, 0), qz.hw.DuMax)},
+		{StackIn: stackPopA, Join: joinAdd, Soma: true},
 	}
 }

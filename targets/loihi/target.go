@@ -80,7 +80,7 @@ func (t *Target) Compile(n *ir.Netlist, opt targets.Options) (targets.Image, *ta
 	if err := qz.run(); err != nil {
 		return nil, nil, err
 	}
-	mp := &mapper{hw: t.hw, n: n, syns: qz.syns, projs: qz.projs}
+	mp := &mapper{hw: t.hw, n: n, syns: qz.syns, projs: qz.projs, pops: qz.pops}
 	cores, err := mp.run(o.chips)
 	if err != nil {
 		return nil, nil, err
