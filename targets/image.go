@@ -83,6 +83,7 @@ func DecodeImage(r io.Reader) (*Loaded, error) {
 	if f.Netlist == nil {
 		return nil, fmt.Errorf("%w: no netlist", ErrImage)
 	}
+	broadcastParams(f.Netlist)
 	if err := f.Netlist.Check(); err != nil {
 		return nil, fmt.Errorf("%w: netlist: %v", ErrImage, err)
 	}
@@ -102,4 +103,23 @@ func DecodeImage(r io.Reader) (*Loaded, error) {
 func Hash(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
+}
+
+// broadcastParams expands one-value population parameters to one value per neuron
+// (the netlist invariant targets rely on); hand-written netlists may store scalars.
+func broadcastParams(nl *ir.Netlist) {
+	for _, p := range nl.Populations {
+		if p == nil || p.Size <= 1 || p.Size > ir.MaxShapeElements {
+			continue
+		}
+		for k, v := range p.Params {
+			if len(v) == 1 {
+				b := make([]float64, p.Size)
+				for i := range b {
+					b[i] = v[0]
+				}
+				p.Params[k] = b
+			}
+		}
+	}
 }
