@@ -3,6 +3,8 @@ package llvm
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/snnc/snnc/targets"
 )
 
 // The llvm target reads the quantized network from the loihi target's image payload
@@ -33,6 +35,9 @@ type lPop struct {
 	PosVm    ivec   `json:"pos_vm_limit"`
 	U0       ivec   `json:"u0"`
 	V0       ivec   `json:"v0"`
+	// Tree marks a multi-compartment population (loihi spec §7), which the native code
+	// does not implement: its presence is an error, never silently ignored.
+	Tree json.RawMessage `json:"tree,omitempty"`
 }
 
 type lProj struct {
@@ -59,6 +64,11 @@ func decodeLoihi(data []byte) (*loihiPayload, error) {
 	}
 	if pl.Version != loihiPayloadVersion {
 		return nil, fmt.Errorf("%w: loihi payload version %d, the llvm target reads version %d", ErrPayload, pl.Version, loihiPayloadVersion)
+	}
+	for _, p := range pl.Pops {
+		if len(p.Tree) > 0 && string(p.Tree) != "null" {
+			return nil, fmt.Errorf("%w: population %s is a multi-compartment neuron (snnc.AHPLIF, snnc.AdaptiveLIF or snnc.MultiCompartment); the llvm target runs single-compartment CUBA neurons only (use --target loihi)", targets.ErrUnsupported, p.Name)
+		}
 	}
 	return &pl, nil
 }
