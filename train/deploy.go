@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/snnc/snnc/emulator"
+	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/targets"
 	"github.com/snnc/snnc/train/data"
 )
@@ -40,17 +41,25 @@ func StimulusFor(enc data.Encoder, x []float32, steps int, seed uint64, index in
 // readout: "count" sums spikes, "max" takes each output's largest value over the steps,
 // "sum" the mean (a graded output missing at a step is 0 there).
 func LogitsFromTrace(tr *emulator.Trace, decode string, nOut, steps int) ([]float64, error) {
+	return LogitsFromWindow(tr, decode, nOut, 0, steps)
+}
+
+// LogitsFromWindow decodes like LogitsFromTrace over the trace's steps lag..lag+steps−1
+// (a target that pipelines one step per layer answers lag steps late; see OutputLag).
+func LogitsFromWindow(tr *emulator.Trace, decode string, nOut, lag, steps int) ([]float64, error) {
 	s := tr.Streams[OutputName]
 	if s == nil {
 		return nil, fmt.Errorf("%w: the trace has no stream %q", ErrShape, OutputName)
 	}
 	out := make([]float64, nOut)
 	if decode == LossCount {
-		for _, i := range s.Indices {
+		for k, i := range s.Indices {
 			if i < 0 || i >= nOut {
 				return nil, fmt.Errorf("%w: output index %d outside 0..%d", ErrShape, i, nOut-1)
 			}
-			out[i]++
+			if t := s.Times[k]; t >= lag && t < lag+steps {
+				out[i]++
+			}
 		}
 		return out, nil
 	}
@@ -60,7 +69,11 @@ func LogitsFromTrace(tr *emulator.Trace, decode string, nOut, steps int) ([]floa
 	rows := make([]float64, nOut*steps)
 	for k, t := range s.Times {
 		i := s.Indices[k]
-		if t < 0 || t >= steps || i < 0 || i >= nOut {
+		if t < lag || t >= lag+steps {
+			continue
+		}
+		t -= lag
+		if i < 0 || i >= nOut {
 			return nil, fmt.Errorf("%w: output event (t %d, index %d) outside %d steps × %d", ErrShape, t, i, steps, nOut)
 		}
 		rows[t*nOut+i] = s.Values[k]
@@ -98,16 +111,52 @@ type MachineResult struct {
 // EvaluateMachine runs every sample of ds on mach (Reset before each) for steps steps
 // and decodes the output like the trainer.
 func EvaluateMachine(ctx context.Context, mach targets.Machine, ds *data.Dataset, enc data.Encoder, steps int, seed uint64, decode string, nOut int, dt float64, progress func(done, total int)) (*MachineResult, error) {
+	return EvaluateMachineLag(ctx, mach, ds, enc, steps, 0, seed, decode, nOut, dt, progress)
+}
+
+// OutputLag is how many steps later than the model a target answers: 0 on ref and for
+// models written with one-step edge latency; otherwise (a zero-latency model, such as
+// snnc train exports, on a target that pipelines one step per layer) the output
+// population's depth: an input at t reaches the k-th layer (1-based) at t+k.
+func OutputLag(nl *ir.Netlist, target string) int {
+	if target == "ref" || nl.Semantics.EdgeLatency != "zero" || len(nl.Outputs) == 0 {
+		return 0
+	}
+	depth := map[string]int{}
+	for _, in := range nl.Inputs {
+		depth[in.Name] = 0
+	}
+	// populations are in zero-latency order: one pass over projections per population
+	for _, p := range nl.Populations {
+		d := 0
+		for _, pr := range nl.Into(p.Name) {
+			if pr.Latency != 0 {
+				continue
+			}
+			if dp, ok := depth[pr.Pre]; ok {
+				d = max(d, dp+1)
+			}
+		}
+		depth[p.Name] = d
+	}
+	return depth[nl.Outputs[0].Source]
+}
+
+// EvaluateMachineLag is EvaluateMachine on a target that answers lag steps late: each
+// sample runs steps+lag steps (input in the first steps) and the output is decoded on
+// steps lag..lag+steps−1, the window the model's own run uses.
+func EvaluateMachineLag(ctx context.Context, mach targets.Machine, ds *data.Dataset, enc data.Encoder, steps, lag int, seed uint64, decode string, nOut int, dt float64, progress func(done, total int)) (*MachineResult, error) {
 	res := &MachineResult{Predictions: make([]int, ds.Len())}
 	correct := 0
 	for i := 0; i < ds.Len(); i++ {
 		mach.Reset()
 		stim := StimulusFor(enc, ds.Sample(i), steps, seed, i, dt)
-		tr, err := mach.Run(ctx, stim, steps, nil)
+		stim.Steps = steps + lag
+		tr, err := mach.Run(ctx, stim, steps+lag, nil)
 		if err != nil {
 			return nil, fmt.Errorf("sample %d: %w", i, err)
 		}
-		logits, err := LogitsFromTrace(tr, decode, nOut, steps)
+		logits, err := LogitsFromWindow(tr, decode, nOut, lag, steps)
 		if err != nil {
 			return nil, fmt.Errorf("sample %d: %w", i, err)
 		}

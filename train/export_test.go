@@ -123,3 +123,23 @@ func TestExportRefReproducesPredictions(t *testing.T) {
 		})
 	}
 }
+
+// TestOutputLag: a zero-latency chain answers one step per layer late on a pipelined
+// target, not at all late on ref or when the model itself says one_step.
+func TestOutputLag(t *testing.T) {
+	nl := &ir.Netlist{Semantics: ir.Semantics{EdgeLatency: "zero"},
+		Inputs:      []*ir.Port{{Name: "in"}},
+		Populations: []*ir.Population{{Name: "h1"}, {Name: "h2"}, {Name: "o"}},
+		Projections: []*ir.Projection{{Pre: "in", Post: "h1"}, {Pre: "h1", Post: "h2"}, {Pre: "h2", Post: "h2", Latency: 1}, {Pre: "h2", Post: "o"}},
+		Outputs:     []*ir.Port{{Name: "out", Source: "o"}}}
+	if got := OutputLag(nl, "loihi"); got != 3 {
+		t.Errorf("lag on loihi = %d, want 3", got)
+	}
+	if got := OutputLag(nl, "ref"); got != 0 {
+		t.Errorf("lag on ref = %d, want 0", got)
+	}
+	nl.Semantics.EdgeLatency = "one_step"
+	if got := OutputLag(nl, "crossbar"); got != 0 {
+		t.Errorf("lag of a one_step model = %d, want 0", got)
+	}
+}

@@ -421,7 +421,8 @@ func runEval(cmd *cobra.Command, f *evalFlags, path string) error {
 		prog = func(d, _ int) { bar.Set(d) }
 	}
 	start := time.Now()
-	res, err := train.EvaluateMachine(context.Background(), mach, test, enc, f.steps, evalSeed, f.decode, nOut, nl.Semantics.Dt, prog)
+	lag := train.OutputLag(nl, tgt)
+	res, err := train.EvaluateMachineLag(context.Background(), mach, test, enc, f.steps, lag, evalSeed, f.decode, nOut, nl.Semantics.Dt, prog)
 	if bar != nil {
 		bar.Finish()
 	}
@@ -429,7 +430,8 @@ func runEval(cmd *cobra.Command, f *evalFlags, path string) error {
 		return err
 	}
 	out := map[string]any{"target": tgt, "dataset": f.dataset, "samples": test.Len(), "steps": f.steps,
-		"accuracy": res.Accuracy, "spikes_per_inference": res.SpikesPerSample, "seconds": time.Since(start).Seconds()}
+		"accuracy": res.Accuracy, "spikes_per_inference": res.SpikesPerSample, "seconds": time.Since(start).Seconds(),
+		"output_lag_steps": lag}
 	hw := tgt != "ref"
 	if hw {
 		out["energy_j_per_inference"] = res.EnergyJ
@@ -446,6 +448,9 @@ func runEval(cmd *cobra.Command, f *evalFlags, path string) error {
 		return writeJSON(w, out)
 	}
 	fmt.Fprintf(w, "target %s, %s, %d samples, %d steps\n", tgt, f.dataset, test.Len(), f.steps)
+	if lag > 0 {
+		fmt.Fprintf(w, "output lag            %d steps (the target pipelines one step per layer; each sample runs %d steps, output read on steps %d..%d)\n", lag, f.steps+lag, lag, f.steps+lag-1)
+	}
 	fmt.Fprintf(w, "accuracy              %.2f %%\n", 100*res.Accuracy)
 	fmt.Fprintf(w, "spikes per inference  %.1f\n", res.SpikesPerSample)
 	if hw {
