@@ -104,27 +104,8 @@ func runFinetune(cmd *cobra.Command, f *finetuneFlags, path string) error {
 	if meta == nil {
 		meta = &train.ExportMeta{}
 	}
-	if f.dataset == "" {
-		f.dataset = meta.Dataset
-	}
-	if f.dataset == "" {
-		return usagef("--dataset is required (the model does not record one)")
-	}
-	p, err := train.PresetFor(f.dataset)
-	if err != nil {
-		return usagef("%v", err)
-	}
-	if f.encoder == "" {
-		f.encoder = meta.Encoder
-	}
-	if f.encoder == "" {
-		f.encoder = p.Encoder
-	}
-	if f.steps == 0 {
-		f.steps = meta.Steps
-	}
-	if f.steps == 0 {
-		f.steps = p.Steps
+	if err := modelDefaults(meta, &f.dataset, &f.encoder, &f.steps); err != nil {
+		return err
 	}
 	enc, err := data.ParseEncoder(f.encoder)
 	if err != nil {

@@ -355,27 +355,8 @@ func runEval(cmd *cobra.Command, f *evalFlags, path string) error {
 	if meta == nil {
 		meta = &train.ExportMeta{}
 	}
-	if f.dataset == "" {
-		f.dataset = meta.Dataset
-	}
-	if f.dataset == "" {
-		return usagef("--dataset is required (the model does not record one)")
-	}
-	p, err := train.PresetFor(f.dataset)
-	if err != nil {
-		return usagef("%v", err)
-	}
-	if f.encoder == "" {
-		f.encoder = meta.Encoder
-	}
-	if f.encoder == "" {
-		f.encoder = p.Encoder
-	}
-	if f.steps == 0 {
-		f.steps = meta.Steps
-	}
-	if f.steps == 0 {
-		f.steps = p.Steps
+	if err := modelDefaults(meta, &f.dataset, &f.encoder, &f.steps); err != nil {
+		return err
 	}
 	if f.decode == "" {
 		f.decode = meta.Decode
@@ -477,4 +458,32 @@ func trainQAT(cmd *cobra.Command, m *train.Model, f *trainFlags, trainSet *data.
 		}
 	}
 	return out, nil
+}
+
+// modelDefaults fills the data set, encoder and steps a command was not given from what
+// the model records (snnc train's metadata) and then from the data set's preset.
+func modelDefaults(meta *train.ExportMeta, dataset, encoder *string, steps *int) error {
+	if *dataset == "" {
+		*dataset = meta.Dataset
+	}
+	if *dataset == "" {
+		return usagef("--dataset is required (the model does not record one)")
+	}
+	p, err := train.PresetFor(*dataset)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if *encoder == "" {
+		*encoder = meta.Encoder
+	}
+	if *encoder == "" {
+		*encoder = p.Encoder
+	}
+	if *steps == 0 {
+		*steps = meta.Steps
+	}
+	if *steps == 0 {
+		*steps = p.Steps
+	}
+	return nil
 }
