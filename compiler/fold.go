@@ -442,6 +442,22 @@ func (f *folder) emit(src string, ops []*linOp, pop *ir.Population) error {
 		name = fmt.Sprintf("%s#%d", name, k)
 	}
 	pr := &ir.Projection{Name: name, Pre: src, Post: pop.Name, PreSize: srcSize, PostSize: pop.Size}
+	// A node on the path may name the compartment of a snnc.MultiCompartment
+	// post it feeds ("snnc": {"hints": {"compartment": "1"}}); targets read it
+	// from Attrs["compartment"].
+	for _, o := range ops {
+		if o.node.Snnc == nil || o.node.Snnc.Hints["compartment"] == "" {
+			continue
+		}
+		c := o.node.Snnc.Hints["compartment"]
+		if prev := pr.Attrs["compartment"]; prev != "" && prev != c {
+			return fmt.Errorf("%s: compartment hint %q conflicts with %q on the same path", o.node.Name, c, prev)
+		}
+		if pr.Attrs == nil {
+			pr.Attrs = map[string]string{}
+		}
+		pr.Attrs["compartment"] = c
+	}
 	var nonIdent []*linOp
 	for _, o := range ops {
 		if o.kind != opIdentity {
@@ -484,10 +500,15 @@ func (f *folder) emit(src string, ops []*linOp, pop *ir.Population) error {
 					pr.Native[k] = t.At(0)
 				}
 			}
-			if s := n.Attrs["sign_mode"]; s != "" {
-				pr.Attrs = map[string]string{"sign_mode": s}
-			} else if t := n.P("sign_mode"); t != nil {
-				pr.Attrs = map[string]string{"sign_mode": fmt.Sprint(int(t.At(0)))}
+			sm := n.Attrs["sign_mode"]
+			if t := n.P("sign_mode"); sm == "" && t != nil {
+				sm = fmt.Sprint(int(t.At(0)))
+			}
+			if sm != "" {
+				if pr.Attrs == nil {
+					pr.Attrs = map[string]string{}
+				}
+				pr.Attrs["sign_mode"] = sm
 			}
 		}
 	}

@@ -5,6 +5,7 @@
 //   - arith.go: the compartment arithmetic of spec §3 as small pure functions, in two
 //     modes (chip: nengo-loihi / silicon-validated wraps; lava: Lava's CPU bit-accurate
 //     models, artifacts included).
+//   - mc.go: snnc.MultiCompartment → compartment trees (§7; tree.go runs them).
 //   - quant.go, syn.go: weight legalization (§4), native nodes (§5) and the float
 //     quantizer (§6), built on package quantize; projections expanded to synapses.
 //   - mapper.go: splitting populations over cores and chips under the per-core limits

@@ -114,7 +114,7 @@ func newMachine(im *image, hw HW, prof Profile) (*machine, error) {
 			cx, init := make([]Cx, 0, k*cm.Count), make([]State, 0, k*cm.Count)
 			for i := 0; i < cm.Count; i++ {
 				for _, tc := range qp.Tree[:k-1] {
-					cx = append(cx, NewCx(mode, tc.Du, tc.Dv, 0, 0, 0, 0, int(qp.NegVm.at(0)), int(qp.PosVm.at(0))))
+					cx = append(cx, NewCx(mode, tc.Du, tc.Dv, 0, tc.BiasMant, tc.BiasExp, 0, int(qp.NegVm.at(0)), int(qp.PosVm.at(0))))
 					init = append(init, State{})
 				}
 				cx, init = append(cx, c.cx[i]), append(init, c.init[i])
@@ -262,7 +262,11 @@ func (m *machine) wire(groupOf []int, popIdx map[string]int) error {
 			pos := fill[ci][synAxon[j][k]]
 			fill[ci][synAxon[j][k]]++
 			if c.tree != nil {
-				local = local*c.tree.k + c.tree.k - 1 // projections feed the soma
+				tc := c.tree.k - 1 // projections feed the soma unless they name a compartment
+				if q.Cx != nil {
+					tc = *q.Cx
+				}
+				local = local*c.tree.k + tc
 			}
 			c.synTgt[pos] = int32(groupOf[j]*c.ncx + local)
 			c.synW[pos] = m.encode(m.w[j][s.Widx[k]], q.Exp)

@@ -1,6 +1,7 @@
 package loihi
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/bits"
@@ -37,6 +38,7 @@ type coreUse struct {
 	coreMap
 	AxIn, AxOut, Words, Slots int
 	Cx                        int // compartments (neurons × compartments per neuron)
+	PopAx                     int // of AxIn: population (shared-weight) axons of conv projections
 }
 
 // csrIn is a projection's synapses grouped by presynaptic neuron, posts ascending.
@@ -79,6 +81,20 @@ type mapper struct {
 	csr    []csrIn
 	srcID  []int // projection → source id (population index, or len(pops)+input index)
 	errs   []error
+	// convAxons is "auto" (each conv projection takes the cheaper of discrete and
+	// population axons) or "discrete" (always expanded).
+	convAxons string
+	// enc is the encoding chosen per projection by the last sliceStats of its post.
+	enc []convEnc
+}
+
+// convEnc is a conv projection's synapse memory under both encodings (spec §8, notes
+// §3.5) at the split the mapper chose.
+type convEnc struct {
+	conv          bool
+	discrete, pop int // synapse words, summed over the post's cores
+	popAxons      int
+	shared        bool
 }
 
 func bitsFor(x int) int {
@@ -108,9 +124,38 @@ func (h HW) segWords(n, wb, db, ib int) int {
 
 // sliceStats evaluates population pi split into slices of length L.
 func (m *mapper) sliceStats(pi, L int) (axIn, words []int, slots int) {
+	axIn, words, _, slots = m.sliceStatsPop(pi, L)
+	return axIn, words, slots
+}
+
+// sliceStatsPop is sliceStats with the population axons per slice. Conv projections
+// whose population-axon encoding needs fewer synapse words (and convAxons is auto) are
+// counted that way; the choice is recorded in m.enc.
+func (m *mapper) sliceStatsPop(pi, L int) (axIn, words, popAx []int, slots int) {
 	p := m.n.Populations[pi]
 	k := (p.Size + L - 1) / L
-	axIn, words = make([]int, k), make([]int, k)
+	axIn, words, popAx = make([]int, k), make([]int, k), make([]int, k)
+	shared := map[int]bool{}
+	for j, pr := range m.n.Projections {
+		if pr.Post != p.Name || m.syns[j] == nil || pr.Kind != ir.Conv || pr.Conv == nil {
+			continue
+		}
+		dw := m.discreteWords(j, L, k)
+		pw, pa := m.popWords(j, L, k)
+		e := convEnc{conv: true, discrete: sum(dw), pop: sum(pw), popAxons: sum(pa)}
+		e.shared = m.convAxons != "discrete" && e.pop < e.discrete
+		if m.enc != nil {
+			m.enc[j] = e
+		}
+		if e.shared {
+			shared[j] = true
+			for s := range k {
+				words[s] += pw[s]
+				axIn[s] += pa[s]
+				popAx[s] += pa[s]
+			}
+		}
+	}
 	stamp := make([]int64, k)
 	for i := range stamp {
 		stamp[i] = -1
@@ -140,6 +185,9 @@ func (m *mapper) sliceStats(pi, L int) (axIn, words []int, slots int) {
 		for pre := 0; pre < preSize; pre++ {
 			key := int64(src)<<32 | int64(pre)
 			for _, j := range order[oi:oj] {
+				if shared[j] {
+					continue
+				}
 				c := m.csr[j]
 				posts := c.post[c.start[pre]:c.start[pre+1]]
 				wb, db := m.projs[j].Bits, bitsFor(m.syns[j].MaxDelay)
@@ -165,7 +213,132 @@ func (m *mapper) sliceStats(pi, L int) (axIn, words []int, slots int) {
 		}
 		oi = oj
 	}
-	return axIn, words, slots
+	return axIn, words, popAx, slots
+}
+
+func sum(v []int) int {
+	t := 0
+	for _, x := range v {
+		t += x
+	}
+	return t
+}
+
+// discreteWords is projection j's synapse memory per slice with discrete axons: one
+// list per (presynaptic neuron, core), notes §3.5.
+func (m *mapper) discreteWords(j, L, k int) []int {
+	words := make([]int, k)
+	pr := m.n.Projections[j]
+	size := m.n.Populations[m.popIdx[pr.Post]].Size
+	c := m.csr[j]
+	wb, db := m.projs[j].Bits, bitsFor(m.syns[j].MaxDelay)
+	for pre := 0; pre < pr.PreSize; pre++ {
+		posts := c.post[c.start[pre]:c.start[pre+1]]
+		for a := 0; a < len(posts); {
+			s := int(posts[a]) / L
+			b := a
+			for b < len(posts) && int(posts[b])/L == s {
+				b++
+			}
+			ib := 0
+			if int(posts[b-1]-posts[a])+1 != b-a {
+				ib = idxBits(min(L, size-s*L))
+			}
+			words[s] += m.hw.segWords(b-a, wb, db, ib)
+			a = b
+		}
+	}
+	return words
+}
+
+// popWords is conv projection j's synapse memory and input axons per slice with
+// population axons (nengo-loihi's conv2d_loihi_weights; notes §3.5): one axon per
+// (input position, channel group) and core, the spike's atom selecting the input
+// channel; each distinct synapse pattern (relative compartment offsets and kernel
+// entries of one input position in one core) is stored once, with one weight row per
+// atom (cin/groups rows). The compartment base of a pop16 axon must be a multiple of 4
+// below 256 (nengo): the remainder goes into the indices, so patterns that differ only
+// there are stored again (nengo's "extra sets of redundant weights").
+func (m *mapper) popWords(j, L, k int) (words, axons []int) {
+	words, axons = make([]int, k), make([]int, k)
+	pr := m.n.Projections[j]
+	c := pr.Conv
+	size := m.n.Populations[m.popIdx[pr.Post]].Size
+	cinG, coutG := c.InC/c.Groups, c.OutC/c.Groups
+	wb, db := m.projs[j].Bits, bitsFor(m.syns[j].MaxDelay)
+	// kernel entries (oc, ky, kx) stored at all: non-zero for some input channel
+	live := make([]bool, c.OutC*c.KH*c.KW)
+	for oc := 0; oc < c.OutC; oc++ {
+		for icg := 0; icg < cinG; icg++ {
+			for ky := 0; ky < c.KH; ky++ {
+				for kx := 0; kx < c.KW; kx++ {
+					if pr.W[((oc*cinG+icg)*c.KH+ky)*c.KW+kx] != 0 {
+						live[(oc*c.KH+ky)*c.KW+kx] = true
+					}
+				}
+			}
+		}
+	}
+	type ent struct{ post, code int32 }
+	seen := make([]map[string]struct{}, k)
+	for s := range seen {
+		seen[s] = map[string]struct{}{}
+	}
+	lists := make([][]ent, k)
+	var touched []int
+	var key []byte
+	for g := 0; g < c.Groups; g++ {
+		for iy := 0; iy < c.InH; iy++ {
+			for ix := 0; ix < c.InW; ix++ {
+				touched = touched[:0]
+				for oc := g * coutG; oc < (g+1)*coutG; oc++ {
+					for ky := 0; ky < c.KH; ky++ {
+						ny := iy + c.PadH - ky*c.DilH
+						if ny < 0 || ny%c.StrideH != 0 || ny/c.StrideH >= c.OutH {
+							continue
+						}
+						for kx := 0; kx < c.KW; kx++ {
+							nx := ix + c.PadW - kx*c.DilW
+							code := (oc*c.KH+ky)*c.KW + kx
+							if nx < 0 || nx%c.StrideW != 0 || nx/c.StrideW >= c.OutW || !live[code] {
+								continue
+							}
+							post := (oc*c.OutH+ny/c.StrideH)*c.OutW + nx/c.StrideW
+							s := post / L
+							if len(lists[s]) == 0 {
+								touched = append(touched, s)
+							}
+							lists[s] = append(lists[s], ent{int32(post), int32(code)})
+						}
+					}
+				}
+				for _, s := range touched {
+					es := lists[s]
+					slices.SortFunc(es, func(a, b ent) int { return int(a.post - b.post) })
+					axons[s]++
+					base := int(es[0].post) - s*L
+					cxBase := min(base&^3, 252)
+					key = key[:0]
+					key = binary.AppendVarint(key, int64(g))
+					key = binary.AppendVarint(key, int64(base-cxBase))
+					for _, e := range es {
+						key = binary.AppendVarint(key, int64(e.post-es[0].post))
+						key = binary.AppendVarint(key, int64(e.code))
+					}
+					if _, ok := seen[s][string(key)]; !ok {
+						seen[s][string(key)] = struct{}{}
+						ib := 0
+						if int(es[len(es)-1].post-es[0].post)+1 != len(es) {
+							ib = idxBits(min(L, size-s*L))
+						}
+						words[s] += cinG * m.hw.segWords(len(es), wb, db, ib)
+					}
+					lists[s] = es[:0]
+				}
+			}
+		}
+	}
+	return words, axons
 }
 
 // maxFanInAxons is the largest number of distinct input axons a single compartment of
@@ -249,6 +422,7 @@ func (m *mapper) run(chips int) ([]coreUse, error) {
 	}
 	m.csr = make([]csrIn, len(n.Projections))
 	m.srcID = make([]int, len(n.Projections))
+	m.enc = make([]convEnc, len(n.Projections))
 	for j, pr := range n.Projections {
 		if m.syns[j] == nil {
 			continue
@@ -352,14 +526,14 @@ func (m *mapper) run(chips int) ([]coreUse, error) {
 			continue
 		}
 		L := (p.Size + ks[i] - 1) / ks[i]
-		axIn, words, slots := m.sliceStats(i, L)
+		axIn, words, popAx, slots := m.sliceStatsPop(i, L)
 		for s := 0; s*L < p.Size; s++ {
 			cnt := min(L, p.Size-s*L)
 			out := 0
 			for _, c := range outPer[i][s*L : s*L+cnt] {
 				out += c
 			}
-			cores = append(cores, coreUse{coreMap: coreMap{Pop: i, Start: s * L, Count: cnt}, AxIn: axIn[s], AxOut: out, Words: words[s], Slots: slots, Cx: cnt * m.cxPer(i)})
+			cores = append(cores, coreUse{coreMap: coreMap{Pop: i, Start: s * L, Count: cnt}, AxIn: axIn[s], AxOut: out, Words: words[s], Slots: slots, Cx: cnt * m.cxPer(i), PopAx: popAx[s]})
 		}
 	}
 	return cores, nil
@@ -367,14 +541,32 @@ func (m *mapper) run(chips int) ([]coreUse, error) {
 
 // packingTable renders the mapper's result (spec §8).
 func (h HW) packingTable(n *ir.Netlist, cores []coreUse) targets.Table {
-	t := targets.Table{Title: "packing", Header: []string{"core", "chip", "tile", "population", "neurons", "compartments", "axons_in", "axons_out", "synapse_words", "delay_slots", "utilization"}}
+	t := targets.Table{Title: "packing", Header: []string{"core", "chip", "tile", "population", "neurons", "compartments", "axons_in", "pop_axons_in", "axons_out", "synapse_words", "delay_slots", "utilization"}}
 	for c, u := range cores {
 		util := max(float64(u.Cx)/float64(h.CompartmentsPerCore), float64(u.AxIn)/float64(h.InAxonsPerCore),
 			float64(u.AxOut)/float64(h.OutAxonsPerCore), float64(u.Words)/float64(h.SynapseWordsPerCore),
 			float64(u.Cx*u.Slots)/float64(h.DelaySlotBudget))
 		t.Rows = append(t.Rows, []string{strconv.Itoa(c), strconv.Itoa(c / h.CoresPerChip), strconv.Itoa((c % h.CoresPerChip) / h.CoresPerTile),
 			n.Populations[u.Pop].Name, fmt.Sprintf("%d..%d", u.Start, u.Start+u.Count-1), strconv.Itoa(u.Cx),
-			strconv.Itoa(u.AxIn), strconv.Itoa(u.AxOut), strconv.Itoa(u.Words), strconv.Itoa(u.Slots), fmt.Sprintf("%.1f%%", 100*util)})
+			strconv.Itoa(u.AxIn), strconv.Itoa(u.PopAx), strconv.Itoa(u.AxOut), strconv.Itoa(u.Words), strconv.Itoa(u.Slots), fmt.Sprintf("%.1f%%", 100*util)})
 	}
 	return t
+}
+
+// convTable shows, per conv projection, its synapse memory with discrete and with
+// population axons and the encoding the mapper chose (spec §8).
+func (m *mapper) convTable() (targets.Table, bool) {
+	t := targets.Table{Title: "conv synapse encoding", Header: []string{"projection", "post", "discrete_words", "pop_words", "pop_axons", "encoding"}}
+	for j, e := range m.enc {
+		if !e.conv {
+			continue
+		}
+		enc := "discrete"
+		if e.shared {
+			enc = "population (shared weights)"
+		}
+		pr := m.n.Projections[j]
+		t.Rows = append(t.Rows, []string{pr.Name, pr.Post, strconv.Itoa(e.discrete), strconv.Itoa(e.pop), strconv.Itoa(e.popAxons), enc})
+	}
+	return t, len(t.Rows) > 0
 }

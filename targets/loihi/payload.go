@@ -60,6 +60,9 @@ type qProj struct {
 	Sign  string  `json:"sign_mode"`
 	W     []int64 `json:"w"`
 	Scale float64 `json:"scale,omitempty"` // domain units per model weight unit; 0 = native
+	// Cx (optional, spec §7) is the tree compartment (service-order index) a projection
+	// into a multi-compartment population feeds; absent = the soma.
+	Cx *int `json:"compartment,omitempty"`
 }
 
 // coreMap is one physical core: a contiguous slice of one population.

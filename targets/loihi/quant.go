@@ -17,12 +17,16 @@ type QuantConfig struct {
 	VthTarget float64
 	// VthMin is the smallest threshold mantissa the scale may drop to while trying to
 	// keep the static accumulator bound below 2^21 (precision floor).
-	VthMin   float64
-	Rounding quantize.Rounding
+	VthMin float64
+	// TreeVthTarget caps the soma threshold mantissa of snnc.MultiCompartment trees:
+	// dendrites' v enter the soma's 22-bit q unscaled, so the tree's scale is kept
+	// well inside it.
+	TreeVthTarget float64
+	Rounding      quantize.Rounding
 }
 
 // DefaultQuant is the quantizer configuration used by Compile.
-var DefaultQuant = QuantConfig{VthTarget: 1<<17 - 1, VthMin: 1 << 8, Rounding: quantize.HalfAway}
+var DefaultQuant = QuantConfig{VthTarget: 1<<17 - 1, VthMin: 1 << 8, TreeVthTarget: 1<<15 - 1, Rounding: quantize.HalfAway}
 
 // quantizer turns a netlist into quantized populations and projections.
 type quantizer struct {
@@ -37,6 +41,7 @@ type quantizer struct {
 	pops   []qPop
 	projs  []qProj
 	popIdx map[string]int
+	trees  [][]string // report rows of multi-compartment trees
 }
 
 const nativeModel = ir.TLoihiCUBA
@@ -83,6 +88,8 @@ func (qz *quantizer) run() error {
 	for i, p := range n.Populations {
 		if p.Model == nativeModel {
 			qz.nativePop(i, p)
+		} else if p.Model == ir.TMultiCompartment {
+			qz.mcPop(i, p)
 		} else {
 			qz.floatPop(i, p)
 		}
@@ -234,7 +241,7 @@ func (qz *quantizer) floatPop(i int, p *ir.Population) {
 	switch p.Model {
 	case ir.TLIF, ir.TCubaLIF, ir.TIF, ir.TAHPLIF, ir.TAdaptiveLIF:
 	default:
-		qz.issues.Add(where, ErrModel, "model %s is not supported by --target loihi (supported: LIF, CubaLIF, IF, snnc.AHPLIF, snnc.AdaptiveLIF, snnc.loihi.CUBA)", p.Model)
+		qz.issues.Add(where, ErrModel, "model %s is not supported by --target loihi (supported: LIF, CubaLIF, IF, snnc.AHPLIF, snnc.AdaptiveLIF, snnc.MultiCompartment, snnc.loihi.CUBA)", p.Model)
 		return
 	}
 	if qz.mode == Lava && (p.Model == ir.TAHPLIF || p.Model == ir.TAdaptiveLIF) {
@@ -455,6 +462,9 @@ func (qz *quantizer) bounds() {
 	}
 	for pi, pr := range n.Projections {
 		s, q := qz.syns[pi], qz.projs[pi]
+		if q.Cx != nil {
+			continue // feeds a dendrite, not the soma's q
+		}
 		dst := qmax[qz.popIdx[pr.Post]]
 		for k := range s.Pre {
 			w := q.W[s.Widx[k]]

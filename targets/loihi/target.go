@@ -30,6 +30,7 @@ func (t *Target) Flags() []targets.Flag {
 		{Name: "loihi-mode", Default: "chip", Usage: "compartment arithmetic: chip (silicon-validated wraps, refractory) or lava (Lava's bit-accurate CPU models)"},
 		{Name: "chips", Default: "1", Usage: "Loihi chips in the system (128 cores each, up to 16384)"},
 		{Name: "energy-profile", Default: "davies", Usage: "energy/time per operation: davies (Davies 2018 Table 2) or measured (SANA-FE calibrated)"},
+		{Name: "conv-axons", Default: "auto", Usage: "conv projections: auto (population shared-weight axons where they need fewer synapse words) or discrete (always expanded)"},
 	}
 }
 
@@ -44,9 +45,10 @@ func (im *image) Payload() ([]byte, error) { return im.pl.encode() }
 func (im *image) Report() *targets.Report  { return im.pl.Report }
 
 type options struct {
-	mode    Mode
-	chips   int
-	profile Profile
+	mode      Mode
+	chips     int
+	profile   Profile
+	convAxons string
 }
 
 func (t *Target) options(opt targets.Options) (options, error) {
@@ -60,6 +62,11 @@ func (t *Target) options(opt targets.Options) (options, error) {
 	}
 	if o.chips < 1 || o.chips > t.hw.MaxChips {
 		return o, fmt.Errorf("%w: --chips %d outside 1..%d", targets.ErrFlag, o.chips, t.hw.MaxChips)
+	}
+	switch o.convAxons = opt.Flag("conv-axons", "auto"); o.convAxons {
+	case "auto", "discrete":
+	default:
+		return o, fmt.Errorf("%w: --conv-axons %q: want auto or discrete", targets.ErrFlag, o.convAxons)
 	}
 	var ok bool
 	if o.profile, ok = profileByName(opt.Flag("energy-profile", "davies")); !ok {
@@ -80,7 +87,7 @@ func (t *Target) Compile(n *ir.Netlist, opt targets.Options) (targets.Image, *ta
 	if err := qz.run(); err != nil {
 		return nil, nil, err
 	}
-	mp := &mapper{hw: t.hw, n: n, syns: qz.syns, projs: qz.projs, pops: qz.pops}
+	mp := &mapper{hw: t.hw, n: n, syns: qz.syns, projs: qz.projs, pops: qz.pops, convAxons: o.convAxons}
 	cores, err := mp.run(o.chips)
 	if err != nil {
 		return nil, nil, err
@@ -94,7 +101,13 @@ func (t *Target) Compile(n *ir.Netlist, opt targets.Options) (targets.Image, *ta
 	rep.Tables = append(rep.Tables, targets.Table{Title: "quantization: projections", Header: h, Rows: rows})
 	h, rows = qz.qrep.PopulationTable()
 	rep.Tables = append(rep.Tables, targets.Table{Title: "quantization: populations", Header: h, Rows: rows})
+	if len(qz.trees) > 0 {
+		rep.Tables = append(rep.Tables, treeTable(qz.trees))
+	}
 	rep.Tables = append(rep.Tables, t.hw.packingTable(n, cores))
+	if ct, ok := mp.convTable(); ok {
+		rep.Tables = append(rep.Tables, ct)
+	}
 	rep.Set("mode", o.mode.String())
 	rep.Set("quantization", &qz.qrep)
 	rep.Set("cores", len(cores))
@@ -102,7 +115,7 @@ func (t *Target) Compile(n *ir.Netlist, opt targets.Options) (targets.Image, *ta
 	use := make([]map[string]any, len(cores))
 	for i, c := range cores {
 		use[i] = map[string]any{"core": i, "population": n.Populations[c.Pop].Name, "start": c.Start, "compartments": c.Count,
-			"axons_in": c.AxIn, "axons_out": c.AxOut, "synapse_words": c.Words, "delay_slots": c.Slots}
+			"axons_in": c.AxIn, "pop_axons_in": c.PopAx, "axons_out": c.AxOut, "synapse_words": c.Words, "delay_slots": c.Slots}
 	}
 	rep.Set("packing", use)
 	if lat := outputDelays(n); lat != nil {
@@ -180,6 +193,17 @@ func (t *Target) DecodeImage(n *ir.Netlist, opt targets.Options, data []byte) (t
 		}
 		if len(pl.Projs[j].W) != len(pr.W) {
 			return nil, fmt.Errorf("%w: projection %s: %d weights, netlist %d", ErrPayload, pr.Name, len(pl.Projs[j].W), len(pr.W))
+		}
+		if c := pl.Projs[j].Cx; c != nil {
+			post := -1
+			for i, p := range n.Populations {
+				if p.Name == pr.Post {
+					post = i
+				}
+			}
+			if post < 0 || *c < 0 || *c >= len(pl.Pops[post].Tree)-1 {
+				return nil, fmt.Errorf("%w: projection %s: compartment %d is not a dendrite of %s", ErrPayload, pr.Name, *c, pr.Post)
+			}
 		}
 		if _, err := quantize.ParseSignMode(pl.Projs[j].Sign); err != nil {
 			return nil, fmt.Errorf("%w: projection %s: %v", ErrPayload, pr.Name, err)

@@ -58,9 +58,12 @@ type tcx struct {
 	VthPass  int64 `json:"vth_pass,omitempty"` // PUSH_VTH threshold (vth << 6)
 	SelfW    int64 `json:"self_w,omitempty"`   // accumulator units from the soma's own spike
 	// Du, Dv are a dendrite's registers (the soma uses its population's registers);
-	// dendrites have no bias, threshold or refractory period.
+	// dendrites have no threshold or refractory period.
 	Du int64 `json:"du,omitempty"`
 	Dv int64 `json:"dv,omitempty"`
+	// BiasMant, BiasExp are a dendrite's constant drive (snnc.MultiCompartment v_leak).
+	BiasMant int64 `json:"bias_mant,omitempty"`
+	BiasExp  int   `json:"bias_exp,omitempty"`
 }
 
 // tree is a core's multi-compartment state beyond core.cx/core.st.
