@@ -34,8 +34,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Short:         "Compile spiking neural networks for neuromorphic chips and run them on bit-accurate emulators",
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Example: `  snnc compile testdata/models/ff.json --target loihi -o net.img
-  snnc run net.img --input testdata/stimuli/ff.json --steps 100 --stats -o trace.json
+		Example: `  snnc compile testdata/models/ff_lif.json --target loihi -o net.img
+  snnc run net.img --input testdata/stimuli/ff_lif.json --steps 100 --stats -o trace.json
   snnc inspect net.img`,
 	}
 	root.SetArgs(args)

@@ -171,11 +171,11 @@ func (c *core) stepChipRange(cur []int32, lo, hi int, fired []int32) (int, []int
 	out := fired[:cap(fired)]
 	var active int
 	if c.uniform {
-		active, k = chipUniform(c.p0, cur[lo:hi], c.u[lo:hi], c.v[lo:hi], c.ref[lo:hi], out, k, int32(lo))
+		active, k = chipUniformFast(c.p0, cur[lo:hi], c.u[lo:hi], c.v[lo:hi], c.ref[lo:hi], out, k, int32(lo)) // clears cur[lo:hi]
 	} else {
 		active, k = chipGeneral(&c.pr, cur, c.u, c.v, c.ref, out, k, lo, hi)
+		clear(cur[lo:hi])
 	}
-	clear(cur[lo:hi])
 	return active, out[:k]
 }
 
