@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/snnc/snnc/ir"
 )
@@ -289,5 +288,3 @@ func orderPopulations(nl *ir.Netlist) {
 
 // CheckNetlist verifies netlist invariants (see ir.Netlist.Check).
 func CheckNetlist(nl *ir.Netlist) error { return nl.Check() }
-
-func nodeList(names []string) string { return strings.Join(names, ", ") }

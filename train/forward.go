@@ -1,7 +1,6 @@
 package train
 
 import (
-	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/floats"
@@ -489,17 +488,4 @@ func (w *Work) Backward(in *Input, y int, reg, scale float64, g *Grads) {
 	if static {
 		addOuter(g.W[0], in.X[:m.Layers[0].In], w.sumDI)
 	}
-}
-
-// checkInput verifies an input's length.
-func (m *Model) checkInput(in *Input, steps int) error {
-	n := m.Layers[0].In
-	want := steps * n
-	if in.Static {
-		want = n
-	}
-	if len(in.X) < want {
-		return fmt.Errorf("%w: input has %d values, want %d (%d steps × %d inputs, static %v)", ErrShape, len(in.X), want, steps, n, in.Static)
-	}
-	return nil
 }

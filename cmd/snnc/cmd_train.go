@@ -281,7 +281,6 @@ func writeJSON(w io.Writer, v any) error {
 type evalFlags struct {
 	dataset, encoder, decode string
 	steps, samples           int
-	seed                     uint64
 	asJSON                   bool
 	cf                       compileFlags
 }

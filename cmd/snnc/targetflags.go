@@ -19,7 +19,6 @@ type targetFlags struct {
 
 func addTargetFlags(cmd *cobra.Command) *targetFlags {
 	tf := &targetFlags{vals: map[string]*string{}, owner: map[string][]string{}}
-	type fl struct{ usage []string }
 	usage := map[string][]string{}
 	var names []string
 	for _, t := range targets.All() {

@@ -103,7 +103,7 @@ var builtinProfiles = map[string]Profile{
 	},
 	"pcm": {
 		Name: "pcm", GMin: 0.1, GMax: 25, Levels: 0,
-		ProgNoise: Curve{Kind: "poly_ghat", Poly: []float64{0.2635, 1.965, -1.1731}, Scale: 25.0 / 25.0},
+		ProgNoise: Curve{Kind: "poly_ghat", Poly: []float64{0.2635, 1.965, -1.1731}, Scale: 1}, // Gmax / 25 µS,
 		ReadNoise: ReadNoise{Kind: "pcm_1f", Q0: 0.0088, QExp: 0.65, QMax: 0.2, TRead: 250e-9, TMin: 1},
 		Drift: Drift{Kind: "power", T0: 20,
 			MuA: -0.0155, MuB: 0.0244, MuLo: 0.049, MuHi: 0.1,

@@ -40,9 +40,6 @@ const (
 	lavaVLim  = int64(1)<<23 - 1
 )
 
-// shr0 is spec §3 shr0(x, n) = sign(x)·(|x| >> n): shift toward zero.
-func shr0(x int64, n uint) int64 { return quantize.Shr0(x, n) }
-
 // decayBy applies a decay factor f = 4096 − D: spec §3 decay(x, D) = shr0(x·(4096 − D), 12).
 func decayBy(x, f int64) int64 {
 	y := x * f

@@ -202,7 +202,6 @@ type core struct {
 	pops    []*pop
 	offset  []int32 // local id of each pop's first neuron
 	axons   [][]axon
-	t       int
 	counter emulator.Counters
 }
 

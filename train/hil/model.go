@@ -28,8 +28,7 @@ func ModelFromGraph(g *ir.Graph) (*train.Model, *train.ExportMeta, error) {
 		return nil, nil, fmt.Errorf("%w: dt %g", ErrModel, dt)
 	}
 	sizes := []int{}
-	var cfg train.Config
-	cfg = train.DefaultConfig()
+	cfg := train.DefaultConfig()
 	cfg.Dt = dt
 	scalar := func(n *ir.Node, name string) (float64, error) {
 		t := n.P(name)
