@@ -80,9 +80,8 @@ func newPopulation(n *ir.Node, sem ir.Semantics) (*ir.Population, error) {
 		p.Soma = n.Soma
 	}
 	if n.Type == ir.TLoihiCUBA {
-		if len(p.Params["du"]) > 0 {
-			// du, dv, vth are per node in the spec; keep them per neuron for uniformity.
-		}
+		// Already-quantized registers (du, dv, vth are per node in the spec; kept per
+		// neuron like every parameter): nothing to discretize.
 		return p, nil
 	}
 	return p, discretize(p, sem)

@@ -194,7 +194,6 @@ func (e *Engine) Run(ctx context.Context, stim *Stimulus, steps int, probes []Pr
 			}
 		}
 	}
-	rows := make([][]float64, len(probes))
 	perStep := 0
 	for _, p := range probes {
 		perStep += numElements(p.Shape)
@@ -202,9 +201,8 @@ func (e *Engine) Run(ctx context.Context, stim *Stimulus, steps int, probes []Pr
 	if int64(perStep)*int64(steps) > MaxProbeValues {
 		return nil, fmt.Errorf("%w: %d probed values per step × %d steps exceeds the limit of %d values; probe fewer neurons or run fewer steps", ErrProbe, perStep, steps, MaxProbeValues)
 	}
-	for i, p := range probes {
+	for _, p := range probes {
 		tr.AddProbe(p.Name, p.Shape, p.DType, steps)
-		rows[i] = nil
 	}
 	workers := runtime.GOMAXPROCS(0)
 	if net.Sequential || len(net.Cores) < 2 {
@@ -294,8 +292,7 @@ func (e *Engine) Run(ctx context.Context, stim *Stimulus, steps int, probes []Pr
 			}
 		}
 		for i, p := range probes {
-			rows[i] = tr.Probes[i].Data[t]
-			p.Read(rows[i])
+			p.Read(tr.Probes[i].Data[t])
 		}
 	}
 	e.now += steps
