@@ -315,6 +315,9 @@ func (x *fb) decay(v value.Value, f ivec, fa *arrayRef, i value.Value, small boo
 			return ci32(0)
 		}
 	}
+	if small && smallDecayD(f) {
+		return x.decaySmallD(v, f, fa, i)
+	}
 	fv := x.param(f, fa, i)
 	b := x.b
 	var h value.Value = b.NewAShr(v, ci32(decayBits)) // x >> 12 (floor)
@@ -325,6 +328,41 @@ func (x *fb) decay(v value.Value, f ivec, fa *arrayRef, i value.Value, small boo
 	c := b.NewLShr(b.NewAShr(v, ci32(31)), ci32(32-decayBits)) // 4095 if x < 0
 	lo := b.NewLShr(b.NewAdd(b.NewMul(l, fv), c), ci32(decayBits))
 	return b.NewAdd(b.NewMul(h, fv), lo)
+}
+
+// smallDMax is the largest D = 4096 − f for which decaySmallD applies: with |x| ≤ 2^23,
+// |x·D| ≤ 255·2^23 < 2^31 − 4095.
+const smallDMax = 255
+
+// smallDecayD reports whether every factor f of a decay has D = 4096 − f ≤ smallDMax.
+func smallDecayD(f ivec) bool {
+	for _, v := range f {
+		if decayOne-v > smallDMax {
+			return false
+		}
+	}
+	return true
+}
+
+// decaySmallD is decay(x, D) for |x| ≤ 2^23 and D = 4096 − f ≤ 255, where x·D is exact
+// in 32 bits: x·f/4096 = x − x·D/4096, so rounding toward zero gives
+//
+//	x ≥ 0: floor(x − x·D/4096) = x − ceil(x·D/4096)  = x − ((x·D + 4095) >> 12)
+//	x < 0: ceil(x − x·D/4096)  = x − floor(x·D/4096) = x − ((x·D) >> 12)
+//
+// (one multiply and one shift instead of the two-part product of decay; a property test
+// checks it against the int64 formula).
+func (x *fb) decaySmallD(v value.Value, f ivec, fa *arrayRef, i value.Value) value.Value {
+	b := x.b
+	var d value.Value
+	if fa == nil {
+		d = ci32(decayOne - f[0])
+	} else {
+		d = b.NewSub(ci32(decayOne), x.load(*fa, i))
+	}
+	var y value.Value = b.NewMul(v, d)
+	y = b.NewSelect(b.NewICmp(enum.IPredSLT, v, ci32(0)), y, b.NewAdd(y, ci32(decayOne-1)))
+	return b.NewSub(v, b.NewAShr(y, ci32(decayBits)))
 }
 
 // contrib is the chip-mode synaptic contribution shexp(w, e) << 6 (spec §3; per-synapse
