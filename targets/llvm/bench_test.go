@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/snnc/snnc/emulator"
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/targets"
@@ -196,4 +197,38 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestWrapBounds: the proven-identity wraps (boundAccumulators) are left out for the
+// recurrent CUBA network (refractory, bounded fan-in) and kept for input-fed layers,
+// whose stimulus may repeat events; the equality tests above run both code paths.
+func TestWrapBounds(t *testing.T) {
+	dense, _ := denseNetlist(1, 10, 0.05)
+	tests := []struct {
+		name           string
+		nl             *ir.Netlist
+		qExact, uExact []bool
+	}{
+		{"cuba", cubaNetlist(4000, 0.02, 1), []bool{true}, []bool{true}},
+		{"cuba-small", cubaNetlist(400, 0.2, 7), []bool{true}, []bool{true}},
+		{"dense", dense, []bool{false, false}, []bool{false, false}}, // 512 inputs of up to 2^15
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			img, _, err := Target{}.Compile(tc.nl, targets.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var q, u []bool
+			for _, p := range img.(*image).net.pops {
+				q, u = append(q, p.qExact), append(u, p.uExact)
+			}
+			if diff := cmp.Diff(tc.qExact, q); diff != "" {
+				t.Errorf("qExact (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.uExact, u); diff != "" {
+				t.Errorf("uExact (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

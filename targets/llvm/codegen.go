@@ -2,6 +2,7 @@ package llvm
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/llir/llvm/ir"
 	"github.com/llir/llvm/ir/constant"
@@ -200,6 +201,14 @@ func (g *gen) globals() {
 		switch {
 		case pr.dense:
 			pg.w = g.dataArray(pre+"w", i16, pr.w)
+		case pairable(pr):
+			// one word per synapse: the contribution shexp(w, e) << 6 in the high half,
+			// the target in the low half (no decoding arithmetic in the delivery loop)
+			words := make([]int64, len(pr.w))
+			for k := range words {
+				words[k] = int64(int32(uint32(pr.tgt[k]) | uint32(synContrib(pr.w[k], pr.exp))<<16))
+			}
+			pg.syn = g.dataArray(pre+"syn", i32, words)
 		case packable(pr):
 			// one word per synapse: target << 9 | 9-bit two's-complement weight
 			words := make([]int64, len(pr.w))
@@ -224,6 +233,25 @@ func (g *gen) globals() {
 // packWBits is the weight field of a packed synapse word (the 8-bit domain plus sign,
 // spec §4: −256..255).
 const packWBits = 9
+
+// synContrib is the chip-mode contribution of a weight, shexp(w, e) << 6 (spec §3; the
+// arithmetic shift floors per synapse for negative exponents, notes §3.2), as contrib
+// computes it in the generated code.
+func synContrib(w int64, e int) int64 { return shexp(w, e) << wShift }
+
+// pairable reports whether a CSR projection's synapses fit a pair of 16-bit halves:
+// targets below 2^16 and every contribution shexp(w, e) << 6 within int16.
+func pairable(pr *projM) bool {
+	if pr.dense || pr.postSize > 1<<16 {
+		return false
+	}
+	for _, w := range pr.w {
+		if c := synContrib(w, pr.exp); c < math.MinInt16 || c > math.MaxInt16 {
+			return false
+		}
+	}
+	return true
+}
 
 // packable reports whether a CSR projection's targets fit the packed word (23 bits).
 func packable(pr *projM) bool { return !pr.dense && pr.postSize <= 1<<(32-packWBits-1) }
@@ -315,9 +343,6 @@ func (x *fb) decay(v value.Value, f ivec, fa *arrayRef, i value.Value, small boo
 			return ci32(0)
 		}
 	}
-	if small && smallDecayD(f) {
-		return x.decaySmallD(v, f, fa, i)
-	}
 	fv := x.param(f, fa, i)
 	b := x.b
 	var h value.Value = b.NewAShr(v, ci32(decayBits)) // x >> 12 (floor)
@@ -328,41 +353,6 @@ func (x *fb) decay(v value.Value, f ivec, fa *arrayRef, i value.Value, small boo
 	c := b.NewLShr(b.NewAShr(v, ci32(31)), ci32(32-decayBits)) // 4095 if x < 0
 	lo := b.NewLShr(b.NewAdd(b.NewMul(l, fv), c), ci32(decayBits))
 	return b.NewAdd(b.NewMul(h, fv), lo)
-}
-
-// smallDMax is the largest D = 4096 − f for which decaySmallD applies: with |x| ≤ 2^23,
-// |x·D| ≤ 255·2^23 < 2^31 − 4095.
-const smallDMax = 255
-
-// smallDecayD reports whether every factor f of a decay has D = 4096 − f ≤ smallDMax.
-func smallDecayD(f ivec) bool {
-	for _, v := range f {
-		if decayOne-v > smallDMax {
-			return false
-		}
-	}
-	return true
-}
-
-// decaySmallD is decay(x, D) for |x| ≤ 2^23 and D = 4096 − f ≤ 255, where x·D is exact
-// in 32 bits: x·f/4096 = x − x·D/4096, so rounding toward zero gives
-//
-//	x ≥ 0: floor(x − x·D/4096) = x − ceil(x·D/4096)  = x − ((x·D + 4095) >> 12)
-//	x < 0: ceil(x − x·D/4096)  = x − floor(x·D/4096) = x − ((x·D) >> 12)
-//
-// (one multiply and one shift instead of the two-part product of decay; a property test
-// checks it against the int64 formula).
-func (x *fb) decaySmallD(v value.Value, f ivec, fa *arrayRef, i value.Value) value.Value {
-	b := x.b
-	var d value.Value
-	if fa == nil {
-		d = ci32(decayOne - f[0])
-	} else {
-		d = b.NewSub(ci32(decayOne), x.load(*fa, i))
-	}
-	var y value.Value = b.NewMul(v, d)
-	y = b.NewSelect(b.NewICmp(enum.IPredSLT, v, ci32(0)), y, b.NewAdd(y, ci32(decayOne-1)))
-	return b.NewSub(v, b.NewAShr(y, ci32(decayBits)))
 }
 
 // contrib is the chip-mode synaptic contribution shexp(w, e) << 6 (spec §3; per-synapse
@@ -421,11 +411,16 @@ func (g *gen) genDeliver(j int) {
 				b = slotBase(x.b.NewZExt(x.load(pd.dly, k), i32))
 			}
 			var tg, c value.Value
-			if packable(pr) {
+			switch {
+			case pairable(pr):
+				word := x.load(pd.syn, k)
+				tg = x.b.NewZExt(x.b.NewTrunc(word, i16), i64)
+				c = x.b.NewAShr(word, ci32(16))
+			case packable(pr):
 				word := x.load(pd.syn, k)
 				tg = x.b.NewZExt(x.b.NewLShr(word, ci32(packWBits)), i64)
 				c = x.contrib(x.b.NewAShr(x.b.NewShl(word, ci32(32-packWBits)), ci32(32-packWBits)), pr.exp)
-			} else {
+			default:
 				tg = x.b.NewSExt(x.load(pd.tgt, k), i64)
 				c = x.contrib(x.load(pd.w, k), pr.exp)
 			}
@@ -496,18 +491,29 @@ func (g *gen) compartmentLoop(x *fb, pi int, slot value.Value, storeQ bool) {
 		ap := x.ptr(pg.acc, b().NewAdd(slot, i))
 		a := b().NewLoad(i32, ap)
 		b().NewStore(ci32(0), ap)
-		// q = wrap(Σ shexp(w, e) << 6, 21): the int32 sum wraps harmlessly first.
-		q := x.wrap(a, qBits)
+		// q = wrap(Σ shexp(w, e) << 6, 21): the int32 sum wraps harmlessly first. The wrap
+		// is left out where the sum provably fits (qExact, see boundAccumulators).
+		var q value.Value = a
+		if !p.qExact {
+			q = x.wrap(a, qBits)
+		}
 		if storeQ {
 			x.store(q, pg.q, i)
 		}
 		// u = wrap(decay(u, du + 1) + q, 23)
-		u := x.wrap(b().NewAdd(x.decay(x.load(pg.u, i), p.decU, pg.decU, i, p.uSmall), q), uBits)
+		// (both wraps of u are left out where |u| + |bias| < 2^23 is proven: uExact)
+		var u value.Value = b().NewAdd(x.decay(x.load(pg.u, i), p.decU, pg.decU, i, p.uSmall), q)
+		if !p.uExact {
+			u = x.wrap(u, uBits)
+		}
 		x.store(u, pg.u, i)
 		// u2 = wrap(u + bias, 23)
 		var u2 value.Value = u
 		if pg.bias != nil || p.bias[0] != 0 {
-			u2 = x.wrap(b().NewAdd(u, x.param(p.bias, pg.bias, i)), uBits)
+			u2 = b().NewAdd(u, x.param(p.bias, pg.bias, i))
+			if !p.uExact {
+				u2 = x.wrap(u2, uBits)
+			}
 		}
 		// v = clip(decay(v, dv) + u2, vmin, vmax)
 		dv := x.decay(x.load(pg.v, i), p.decV, pg.decV, i, p.vSmall)

@@ -3,6 +3,7 @@ package llvm
 import (
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/snnc/snnc/ir"
 )
@@ -38,6 +39,8 @@ type popM struct {
 	uSmall     bool // |u| ≤ 2^23 on every step (u0 in 24 bits): decay's high part fits 12 bits
 	vSmall     bool // |v| ≤ 2^23 on every step (vmin, vmax, v0 in 24 bits)
 	fired      bool // keep a fired list (source of an output stream)
+	qExact     bool // every accumulator sum lies in 22 bits: wrap(Σ, 21) is the identity
+	uExact     bool // |u| + |bias| stays below 2^23: both 24-bit wraps of u are the identity
 	routes     []int
 }
 
@@ -239,6 +242,7 @@ func buildModel(n *ir.Netlist, pl *loihiPayload) (*netM, error) {
 		}
 		m.projs = append(m.projs, pm)
 	}
+	m.boundAccumulators()
 	for _, port := range n.Outputs {
 		pi, ok := popIdx[port.Source]
 		if !ok {
@@ -305,4 +309,68 @@ func (pm *projM) fill(pr *ir.Projection, s *synList, qw []int64) error {
 		}
 	}
 	return nil
+}
+
+// boundAccumulators sets qExact on the populations whose dendritic sum cannot leave the
+// 22-bit accumulator (spec §3 q = wrap(Σ, 21)): a spiking neuron fires at most once per
+// step, so one slot (one arrival step) receives each synapse at most once, and Σ |shexp(w,
+// e) << 6| over a neuron's incoming synapses bounds it. External input events carry no
+// such guarantee (a stimulus may repeat an event), so a population fed by an input keeps
+// the wrap.
+func (m *netM) boundAccumulators() {
+	sum := make([][]int64, len(m.pops))
+	usum := make([][]float64, len(m.pops))
+	for pi := range m.pops {
+		sum[pi] = make([]int64, m.pops[pi].n)
+		usum[pi] = make([]float64, m.pops[pi].n)
+		m.pops[pi].qExact = true
+	}
+	for j := range m.projs {
+		pr := &m.projs[j]
+		if pr.src >= len(m.pops) {
+			m.pops[pr.post].qExact = false
+			continue
+		}
+		src, post := &m.pops[pr.src], &m.pops[pr.post]
+		s, us := sum[pr.post], usum[pr.post]
+		for k, w := range pr.w {
+			c := synContrib(w, pr.exp)
+			if c < 0 {
+				c = -c
+			}
+			var pre, tgt int
+			if pr.dense {
+				pre, tgt = k/pr.postSize, k%pr.postSize
+			} else {
+				tgt = int(pr.tgt[k])
+				pre = sort.Search(pr.preSize, func(i int) bool { return pr.start[i+1] > int64(k) })
+			}
+			s[tgt] += c
+			// Arrivals over one synapse are at least R = max(refract_delay, 1) steps
+			// apart (a refractory neuron has v = 0 and cannot fire), and u decays by
+			// φ = f/4096 per step (rounding toward zero only shrinks it), so the
+			// synapse adds at most |c|·Σ φ^(kR) = |c| / (1 − φ^R) to |u|.
+			phi := float64(post.decU.at(tgt)) / decayOne
+			r := max(src.refract.at(pre), 1)
+			us[tgt] += float64(c) / (1 - math.Pow(phi, float64(r)))
+		}
+	}
+	for pi := range m.pops {
+		p := &m.pops[pi]
+		for _, x := range sum[pi] {
+			if x >= 1<<qBits {
+				p.qExact = false
+				break
+			}
+		}
+		// |u_t| ≤ |u0| + Σ_syn |c| / (1 − φ^R) when every q is the exact sum (qExact);
+		// with a margin for the float64 bound, both wraps of u are then the identity.
+		p.uExact = p.qExact
+		for i := 0; i < p.n && p.uExact; i++ {
+			b := math.Abs(float64(p.u0.at(i))) + usum[pi][i] + math.Abs(float64(p.bias.at(i)))
+			if math.IsNaN(b) || b*(1+1e-6)+1 >= 1<<uBits {
+				p.uExact = false
+			}
+		}
+	}
 }

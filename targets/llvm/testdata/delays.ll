@@ -406,7 +406,7 @@ cx.done12:
 	br label %blk.head19
 
 cx.head13:
-	%136 = phi i64 [ 0, %cx.q10 ], [ %162, %cx.body14 ]
+	%136 = phi i64 [ 0, %cx.q10 ], [ %158, %cx.body14 ]
 	%137 = icmp slt i64 %136, 2
 	br i1 %137, label %cx.body14, label %cx.exit15
 
@@ -415,87 +415,79 @@ cx.body14:
 	%139 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.acc, i64 0, i64 0), i64 %138
 	%140 = load i32, i32* %139
 	store i32 0, i32* %139
-	%141 = shl i32 %140, 10
-	%142 = ashr i32 %141, 10
-	%143 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.q, i64 0, i64 0), i64 %136
-	store i32 %142, i32* %143
-	%144 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.u, i64 0, i64 0), i64 %136
-	%145 = load i32, i32* %144
-	%146 = add i32 0, %142
-	%147 = shl i32 %146, 8
-	%148 = ashr i32 %147, 8
-	%149 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.u, i64 0, i64 0), i64 %136
-	store i32 %148, i32* %149
-	%150 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.v, i64 0, i64 0), i64 %136
-	%151 = load i32, i32* %150
-	%152 = add i32 %151, %148
-	%153 = icmp slt i32 %152, -8388607
-	%154 = select i1 %153, i32 -8388607, i32 %152
-	%155 = icmp sgt i32 %154, u0x7FFFFF
-	%156 = select i1 %155, i32 u0x7FFFFF, i32 %154
-	%157 = icmp sgt i32 %156, 12800
-	%158 = select i1 %157, i32 0, i32 %156
-	%159 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.v, i64 0, i64 0), i64 %136
-	store i32 %158, i32* %159
-	%160 = zext i1 %157 to i8
-	%161 = getelementptr i8, i8* getelementptr ([64 x i8], [64 x i8]* @p1.spk, i64 0, i64 0), i64 %136
-	store i8 %160, i8* %161
-	%162 = add i64 %136, 1
+	%141 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.q, i64 0, i64 0), i64 %136
+	store i32 %140, i32* %141
+	%142 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.u, i64 0, i64 0), i64 %136
+	%143 = load i32, i32* %142
+	%144 = add i32 0, %140
+	%145 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.u, i64 0, i64 0), i64 %136
+	store i32 %144, i32* %145
+	%146 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.v, i64 0, i64 0), i64 %136
+	%147 = load i32, i32* %146
+	%148 = add i32 %147, %144
+	%149 = icmp slt i32 %148, -8388607
+	%150 = select i1 %149, i32 -8388607, i32 %148
+	%151 = icmp sgt i32 %150, u0x7FFFFF
+	%152 = select i1 %151, i32 u0x7FFFFF, i32 %150
+	%153 = icmp sgt i32 %152, 12800
+	%154 = select i1 %153, i32 0, i32 %152
+	%155 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.v, i64 0, i64 0), i64 %136
+	store i32 %154, i32* %155
+	%156 = zext i1 %153 to i8
+	%157 = getelementptr i8, i8* getelementptr ([64 x i8], [64 x i8]* @p1.spk, i64 0, i64 0), i64 %136
+	store i8 %156, i8* %157
+	%158 = add i64 %136, 1
 	br label %cx.head13
 
 cx.exit15:
 	br label %cx.done12
 
 cx.head16:
-	%163 = phi i64 [ 0, %cx.noq11 ], [ %188, %cx.body17 ]
-	%164 = icmp slt i64 %163, 2
-	br i1 %164, label %cx.body17, label %cx.exit18
+	%159 = phi i64 [ 0, %cx.noq11 ], [ %180, %cx.body17 ]
+	%160 = icmp slt i64 %159, 2
+	br i1 %160, label %cx.body17, label %cx.exit18
 
 cx.body17:
-	%165 = add i64 0, %163
-	%166 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.acc, i64 0, i64 0), i64 %165
-	%167 = load i32, i32* %166
-	store i32 0, i32* %166
-	%168 = shl i32 %167, 10
-	%169 = ashr i32 %168, 10
-	%170 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.u, i64 0, i64 0), i64 %163
-	%171 = load i32, i32* %170
-	%172 = add i32 0, %169
-	%173 = shl i32 %172, 8
-	%174 = ashr i32 %173, 8
-	%175 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.u, i64 0, i64 0), i64 %163
-	store i32 %174, i32* %175
-	%176 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.v, i64 0, i64 0), i64 %163
-	%177 = load i32, i32* %176
-	%178 = add i32 %177, %174
-	%179 = icmp slt i32 %178, -8388607
-	%180 = select i1 %179, i32 -8388607, i32 %178
-	%181 = icmp sgt i32 %180, u0x7FFFFF
-	%182 = select i1 %181, i32 u0x7FFFFF, i32 %180
-	%183 = icmp sgt i32 %182, 12800
-	%184 = select i1 %183, i32 0, i32 %182
-	%185 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.v, i64 0, i64 0), i64 %163
-	store i32 %184, i32* %185
-	%186 = zext i1 %183 to i8
-	%187 = getelementptr i8, i8* getelementptr ([64 x i8], [64 x i8]* @p1.spk, i64 0, i64 0), i64 %163
-	store i8 %186, i8* %187
-	%188 = add i64 %163, 1
+	%161 = add i64 0, %159
+	%162 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.acc, i64 0, i64 0), i64 %161
+	%163 = load i32, i32* %162
+	store i32 0, i32* %162
+	%164 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.u, i64 0, i64 0), i64 %159
+	%165 = load i32, i32* %164
+	%166 = add i32 0, %163
+	%167 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.u, i64 0, i64 0), i64 %159
+	store i32 %166, i32* %167
+	%168 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.v, i64 0, i64 0), i64 %159
+	%169 = load i32, i32* %168
+	%170 = add i32 %169, %166
+	%171 = icmp slt i32 %170, -8388607
+	%172 = select i1 %171, i32 -8388607, i32 %170
+	%173 = icmp sgt i32 %172, u0x7FFFFF
+	%174 = select i1 %173, i32 u0x7FFFFF, i32 %172
+	%175 = icmp sgt i32 %174, 12800
+	%176 = select i1 %175, i32 0, i32 %174
+	%177 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.v, i64 0, i64 0), i64 %159
+	store i32 %176, i32* %177
+	%178 = zext i1 %175 to i8
+	%179 = getelementptr i8, i8* getelementptr ([64 x i8], [64 x i8]* @p1.spk, i64 0, i64 0), i64 %159
+	store i8 %178, i8* %179
+	%180 = add i64 %159, 1
 	br label %cx.head16
 
 cx.exit18:
 	br label %cx.done12
 
 blk.head19:
-	%189 = phi i64 [ 0, %cx.done12 ], [ %207, %bits.done24 ]
-	%190 = icmp slt i64 %189, 1
-	br i1 %190, label %blk.body20, label %blk.exit21
+	%181 = phi i64 [ 0, %cx.done12 ], [ %199, %bits.done24 ]
+	%182 = icmp slt i64 %181, 1
+	br i1 %182, label %blk.body20, label %blk.exit21
 
 blk.body20:
-	%191 = getelementptr <64 x i8>, <64 x i8>* bitcast ([64 x i8]* @p0.spk to <64 x i8>*), i64 %189
-	%192 = load <64 x i8>, <64 x i8>* %191
-	%193 = icmp ne <64 x i8> %192, zeroinitializer
-	%194 = bitcast <64 x i1> %193 to i64
-	%195 = mul i64 %189, 64
+	%183 = getelementptr <64 x i8>, <64 x i8>* bitcast ([64 x i8]* @p0.spk to <64 x i8>*), i64 %181
+	%184 = load <64 x i8>, <64 x i8>* %183
+	%185 = icmp ne <64 x i8> %184, zeroinitializer
+	%186 = bitcast <64 x i1> %185 to i64
+	%187 = mul i64 %181, 64
 	br label %bits.head22
 
 blk.exit21:
@@ -503,66 +495,66 @@ blk.exit21:
 	br label %blk.head25
 
 bits.head22:
-	%196 = phi i64 [ %194, %blk.body20 ], [ %206, %bits.body23 ]
-	%197 = icmp ne i64 %196, 0
-	br i1 %197, label %bits.body23, label %bits.done24
+	%188 = phi i64 [ %186, %blk.body20 ], [ %198, %bits.body23 ]
+	%189 = icmp ne i64 %188, 0
+	br i1 %189, label %bits.body23, label %bits.done24
 
 bits.body23:
-	%198 = call i64 @llvm.cttz.i64(i64 %196, i1 false)
-	%199 = add i64 %195, %198
-	%200 = trunc i64 %199 to i32
-	%201 = load i32, i32* @p0.nf
-	%202 = zext i32 %201 to i64
-	%203 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.fired, i64 0, i64 0), i64 %202
-	store i32 %200, i32* %203
-	%204 = add i32 %201, 1
-	store i32 %204, i32* @p0.nf
-	call void @deliver.1(i32 %200, i32 %t)
-	%205 = sub i64 %196, 1
-	%206 = and i64 %196, %205
+	%190 = call i64 @llvm.cttz.i64(i64 %188, i1 false)
+	%191 = add i64 %187, %190
+	%192 = trunc i64 %191 to i32
+	%193 = load i32, i32* @p0.nf
+	%194 = zext i32 %193 to i64
+	%195 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.fired, i64 0, i64 0), i64 %194
+	store i32 %192, i32* %195
+	%196 = add i32 %193, 1
+	store i32 %196, i32* @p0.nf
+	call void @deliver.1(i32 %192, i32 %t)
+	%197 = sub i64 %188, 1
+	%198 = and i64 %188, %197
 	br label %bits.head22
 
 bits.done24:
-	%207 = add i64 %189, 1
+	%199 = add i64 %181, 1
 	br label %blk.head19
 
 blk.head25:
-	%208 = phi i64 [ 0, %blk.exit21 ], [ %226, %bits.done30 ]
-	%209 = icmp slt i64 %208, 1
-	br i1 %209, label %blk.body26, label %blk.exit27
+	%200 = phi i64 [ 0, %blk.exit21 ], [ %218, %bits.done30 ]
+	%201 = icmp slt i64 %200, 1
+	br i1 %201, label %blk.body26, label %blk.exit27
 
 blk.body26:
-	%210 = getelementptr <64 x i8>, <64 x i8>* bitcast ([64 x i8]* @p1.spk to <64 x i8>*), i64 %208
-	%211 = load <64 x i8>, <64 x i8>* %210
-	%212 = icmp ne <64 x i8> %211, zeroinitializer
-	%213 = bitcast <64 x i1> %212 to i64
-	%214 = mul i64 %208, 64
+	%202 = getelementptr <64 x i8>, <64 x i8>* bitcast ([64 x i8]* @p1.spk to <64 x i8>*), i64 %200
+	%203 = load <64 x i8>, <64 x i8>* %202
+	%204 = icmp ne <64 x i8> %203, zeroinitializer
+	%205 = bitcast <64 x i1> %204 to i64
+	%206 = mul i64 %200, 64
 	br label %bits.head28
 
 blk.exit27:
 	ret void
 
 bits.head28:
-	%215 = phi i64 [ %213, %blk.body26 ], [ %225, %bits.body29 ]
-	%216 = icmp ne i64 %215, 0
-	br i1 %216, label %bits.body29, label %bits.done30
+	%207 = phi i64 [ %205, %blk.body26 ], [ %217, %bits.body29 ]
+	%208 = icmp ne i64 %207, 0
+	br i1 %208, label %bits.body29, label %bits.done30
 
 bits.body29:
-	%217 = call i64 @llvm.cttz.i64(i64 %215, i1 false)
-	%218 = add i64 %214, %217
-	%219 = trunc i64 %218 to i32
-	%220 = load i32, i32* @p1.nf
-	%221 = zext i32 %220 to i64
-	%222 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.fired, i64 0, i64 0), i64 %221
-	store i32 %219, i32* %222
-	%223 = add i32 %220, 1
-	store i32 %223, i32* @p1.nf
-	%224 = sub i64 %215, 1
-	%225 = and i64 %215, %224
+	%209 = call i64 @llvm.cttz.i64(i64 %207, i1 false)
+	%210 = add i64 %206, %209
+	%211 = trunc i64 %210 to i32
+	%212 = load i32, i32* @p1.nf
+	%213 = zext i32 %212 to i64
+	%214 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.fired, i64 0, i64 0), i64 %213
+	store i32 %211, i32* %214
+	%215 = add i32 %212, 1
+	store i32 %215, i32* @p1.nf
+	%216 = sub i64 %207, 1
+	%217 = and i64 %207, %216
 	br label %bits.head28
 
 bits.done30:
-	%226 = add i64 %208, 1
+	%218 = add i64 %200, 1
 	br label %blk.head25
 }
 
