@@ -78,6 +78,16 @@ func (n *Netlist) checkProjection(pr *Projection) error {
 	if pre != pr.PreSize || post.Size != pr.PostSize {
 		return fmt.Errorf("sizes %d→%d, endpoints have %d→%d", pr.PreSize, pr.PostSize, pre, post.Size)
 	}
+	return pr.Validate()
+}
+
+// Validate checks a projection's internal consistency: its latency, that W, the index
+// arrays and the delays have its kind's lengths, indices and conv geometry fit the sizes,
+// and values are finite. Targets call it before expanding synapses.
+func (pr *Projection) Validate() error {
+	if pr.PreSize <= 0 || pr.PostSize <= 0 {
+		return fmt.Errorf("sizes %d→%d must be positive", pr.PreSize, pr.PostSize)
+	}
 	if pr.Latency < 0 || pr.Latency > 1 {
 		return fmt.Errorf("latency %d (want 0 or 1)", pr.Latency)
 	}
