@@ -56,7 +56,8 @@ type arrayRef struct {
 
 type popG struct {
 	u, v, q, ref, spk, acc, fired arrayRef
-	nf                            *ir.Global
+	bits                          arrayRef          // vectorized: bit k of word w clear iff neuron 64w + k spiked
+	nf                            constant.Constant // fired[0]: the count, ids from fired[1]
 	// per-neuron parameter arrays (nil entries: uniform, folded as immediates)
 	decU, decV, bias, vth, vmin, vmax, refract, u0, v0 *arrayRef
 	spkWords                                           int
@@ -64,6 +65,7 @@ type popG struct {
 
 type projG struct {
 	w, start, tgt, dly, syn arrayRef
+	rowC                    arrayRef // rowUniform: the contribution of each row
 	deliver                 *ir.Func
 }
 
@@ -76,8 +78,9 @@ type gen struct {
 
 	stdin, stdout                       *ir.Global
 	fread, fwrite, malloc, exit, fflush *ir.Func
-	saddSat                             *ir.Func
-	keepQ                               *ir.Global
+	saddSat, usubSat                    *ir.Func
+	vsaddSat, vusubSat                  *ir.Func // <vecLanes x i32>, <vecLanes x i8>
+	keepQ, keepU                        *ir.Global
 	cttz                                *ir.Func
 	readn                               *ir.Func
 	step, input, reset, probe, emit     *ir.Func
@@ -113,9 +116,20 @@ func (g *gen) declareRuntime() {
 	g.exit = m.NewFunc("exit", types.Void, ir.NewParam("", i32))
 	g.fflush = m.NewFunc("fflush", i32, ir.NewParam("", i8p))
 	g.saddSat = m.NewFunc("llvm.sadd.sat.i32", i32, ir.NewParam("", i32), ir.NewParam("", i32))
+	g.usubSat = m.NewFunc("llvm.usub.sat.i8", i8, ir.NewParam("", i8), ir.NewParam("", i8))
+	for pi := range g.net.pops {
+		if vectorized(&g.net.pops[pi]) {
+			v32, v8 := vec(i32), vec(i8)
+			g.vsaddSat = m.NewFunc(fmt.Sprintf("llvm.sadd.sat.v%di32", vecLanes), v32, ir.NewParam("", v32), ir.NewParam("", v32))
+			g.vusubSat = m.NewFunc(fmt.Sprintf("llvm.usub.sat.v%di8", vecLanes), v8, ir.NewParam("", v8), ir.NewParam("", v8))
+			break
+		}
+	}
 	g.cttz = m.NewFunc("llvm.cttz.i64", i64, ir.NewParam("", i64), ir.NewParam("", i1))
 	g.keepQ = m.NewGlobalDef("snn_keep_q", ci32(0))
 	g.keepQ.Linkage = enum.LinkageInternal
+	g.keepU = m.NewGlobalDef("snn_keep_u", ci32(0))
+	g.keepU.Linkage = enum.LinkageInternal
 }
 
 // dataArray defines a constant array of ints.
@@ -164,12 +178,20 @@ func (g *gen) paramArray(name string, v ivec, elem *types.IntType) *arrayRef {
 }
 
 func (g *gen) globals() {
+	// a population fed by a padded projection has one more (never read) u and
+	// accumulator element: the target of the padding synapses (padRows)
+	spare := make([]int, len(g.net.pops))
+	for j := range g.net.projs {
+		if padded(&g.net.projs[j], g.net) {
+			spare[g.net.projs[j].post] = 1
+		}
+	}
 	for pi := range g.net.pops {
 		p := &g.net.pops[pi]
 		pre := fmt.Sprintf("p%d.", pi)
 		n := max(p.n, 1)
 		pg := popG{}
-		pg.u = g.stateArray(pre+"u", i32, n)
+		pg.u = g.stateArray(pre+"u", i32, n+spare[pi])
 		pg.v = g.stateArray(pre+"v", i32, n)
 		pg.q = g.stateArray(pre+"q", i32, n)
 		if p.needRef {
@@ -177,11 +199,14 @@ func (g *gen) globals() {
 		}
 		pg.spkWords = (n + 63) / 64 * 8 // whole 64-byte blocks
 		pg.spk = g.stateArray(pre+"spk", i8, pg.spkWords*8)
-		pg.acc = g.stateArray(pre+"acc", i32, n*p.slots)
+		pg.acc = g.stateArray(pre+"acc", i32, n*p.slots+spare[pi])
+		if vectorized(p) {
+			pg.bits = g.stateArray(pre+"bits", i64, (n+63)/64)
+		}
 		if p.fired {
-			pg.fired = g.stateArray(pre+"fired", i32, n)
-			pg.nf = g.m.NewGlobalDef(pre+"nf", ci32(0))
-			pg.nf.Linkage = enum.LinkageInternal
+			// count and ids in one array: one fwrite per step (protocol: count, ids)
+			pg.fired = g.stateArray(pre+"fired", i32, n+1)
+			pg.nf = pg.fired.base
 		}
 		pg.decU = g.paramArray(pre+"decu", p.decU, i32)
 		pg.decV = g.paramArray(pre+"decv", p.decV, i32)
@@ -189,7 +214,7 @@ func (g *gen) globals() {
 		pg.vth = g.paramArray(pre+"vth", p.vth, i32)
 		pg.vmin = g.paramArray(pre+"vmin", p.vmin, i32)
 		pg.vmax = g.paramArray(pre+"vmax", p.vmax, i32)
-		pg.refract = g.paramArray(pre+"refract", p.refract, i8)
+		pg.refract = g.paramArray(pre+"refract", refractLeft(p.refract), i8)
 		pg.u0 = g.paramArray(pre+"u0", p.u0, i32)
 		pg.v0 = g.paramArray(pre+"v0", p.v0, i32)
 		g.pops = append(g.pops, pg)
@@ -201,6 +226,22 @@ func (g *gen) globals() {
 		switch {
 		case pr.dense:
 			pg.w = g.dataArray(pre+"w", i16, pr.w)
+		case rowUniform(pr):
+			// one contribution per row, a 16-bit target per synapse
+			rowC := make([]int64, pr.preSize)
+			for p := range rowC {
+				if pr.start[p] < pr.start[p+1] {
+					rowC[p] = synContrib(pr.w[pr.start[p]], pr.exp)
+				}
+			}
+			pg.rowC = g.dataArray(pre+"rowc", i32, rowC)
+			if padded(pr, g.net) {
+				start, tgt := padRows(pr, rowPad, int64(pr.postSize))
+				pg.start = g.dataArray(pre+"start", i32, start)
+				pg.tgt = g.dataArray(pre+"tgt", i16, tgt)
+				break
+			}
+			pg.tgt = g.dataArray(pre+"tgt", i16, pr.tgt)
 		case pairable(pr):
 			// one word per synapse: the contribution shexp(w, e) << 6 in the high half,
 			// the target in the low half (no decoding arithmetic in the delivery loop)
@@ -220,7 +261,7 @@ func (g *gen) globals() {
 			pg.w = g.dataArray(pre+"w", i16, pr.w)
 			pg.tgt = g.dataArray(pre+"tgt", i32, pr.tgt)
 		}
-		if !pr.dense {
+		if !pr.dense && pg.start.g == nil {
 			pg.start = g.dataArray(pre+"start", i32, pr.start)
 			if pr.dly != nil {
 				pg.dly = g.dataArray(pre+"dly", i8, pr.dly)
@@ -228,6 +269,16 @@ func (g *gen) globals() {
 		}
 		g.projs = append(g.projs, pg)
 	}
+}
+
+// refractLeft is the refractory counter a spike leaves behind at the end of its step:
+// max(refract_delay − 1, 0) per neuron (spec §3: set to refract_delay, then decremented).
+func refractLeft(r ivec) ivec {
+	out := make(ivec, len(r))
+	for i, x := range r {
+		out[i] = max(x-1, 0)
+	}
+	return out
 }
 
 // packWBits is the weight field of a packed synapse word (the 8-bit domain plus sign,
@@ -238,6 +289,51 @@ const packWBits = 9
 // arithmetic shift floors per synapse for negative exponents, notes §3.2), as contrib
 // computes it in the generated code.
 func synContrib(w int64, e int) int64 { return shexp(w, e) << wShift }
+
+// rowUniform reports whether a CSR projection without per-synapse delays has one
+// contribution shexp(w, e) << 6 per row (every synapse of a presynaptic neuron adds
+// the same value, as in an excitatory/inhibitory network) and targets below 2^16: the
+// row's contribution is then kept once and each synapse is a 16-bit target.
+func rowUniform(pr *projM) bool {
+	if pr.dense || pr.dly != nil || pr.postSize > 1<<16 {
+		return false
+	}
+	for p := 0; p < pr.preSize; p++ {
+		for k := pr.start[p] + 1; k < pr.start[p+1]; k++ {
+			if synContrib(pr.w[k], pr.exp) != synContrib(pr.w[pr.start[p]], pr.exp) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// rowPad is the row granularity of a padded projection: the delivery loop handles
+// rowPad synapses per iteration, with no remainder loop (and its mispredicted exit).
+const rowPad = 8
+
+// padded reports whether a rowUniform projection has its rows padded to a multiple of
+// rowPad with synapses onto a spare element post.n: the post population has one
+// accumulator slot (so index n lies outside every neuron) and targets stay < 2^16.
+func padded(pr *projM, net *netM) bool {
+	return rowUniform(pr) && net.pops[pr.post].slots == 1 && pr.postSize < 1<<16
+}
+
+// padRows returns the CSR start and target arrays of pr with every row padded to a
+// multiple of k by synapses onto spare. The spare element absorbs their contributions
+// and is never read.
+func padRows(pr *projM, k int, spare int64) (start, tgt []int64) {
+	start = make([]int64, pr.preSize+1)
+	for p := 0; p < pr.preSize; p++ {
+		row := pr.tgt[pr.start[p]:pr.start[p+1]]
+		tgt = append(tgt, row...)
+		for len(tgt)%k != 0 {
+			tgt = append(tgt, spare)
+		}
+		start[p+1] = int64(len(tgt))
+	}
+	return start, tgt
+}
 
 // pairable reports whether a CSR projection's synapses fit a pair of 16-bit halves:
 // targets below 2^16 and every contribution shexp(w, e) << 6 within int16.
@@ -380,6 +476,14 @@ func (g *gen) genDeliver(j int) {
 	x := newFB(f)
 	mask := int64(post.slots - 1)
 	N := int64(post.n)
+	// A fused population (see compartmentLoop) accumulates straight into u unless a u
+	// or q probe asked for the classic layout.
+	var dst value.Value = acc.base
+	if post.fused {
+		keepU := x.b.NewICmp(enum.IPredNE, x.b.NewLoad(i32, g.keepU), ci32(0))
+		dst = x.b.NewSelect(keepU, acc.base, g.pops[pr.post].u.base)
+	}
+	accPtr := func(idx value.Value) value.Value { return x.b.NewGetElementPtr(i32, dst, idx) }
 	// slotBase is the accumulator slot of a spike emitted at t with delay d: due at
 	// t + 1 + d (spec §2), ring index (t + 1 + d) mod slots.
 	slotBase := func(d value.Value) value.Value {
@@ -395,15 +499,39 @@ func (g *gen) genDeliver(j int) {
 		row := x.b.NewMul(pre64, ci64(N))
 		x.loop("k", ci64(0), ci64(N), func(k value.Value) {
 			w := x.load(pd.w, x.b.NewAdd(row, k))
-			p := x.ptr(acc, x.b.NewAdd(base, k))
+			p := accPtr(x.b.NewAdd(base, k))
 			x.b.NewStore(x.b.NewAdd(x.b.NewLoad(i32, p), x.contrib(w, pr.exp)), p)
 		})
 	} else {
 		s := x.b.NewSExt(x.load(pd.start, pre64), i64)
 		e := x.b.NewSExt(x.load(pd.start, x.b.NewAdd(pre64, ci64(1))), i64)
-		var base value.Value
+		var base, rowC value.Value
 		if pr.dly == nil {
 			base = slotBase(ci32(int64(pr.delay)))
+		}
+		uniform := rowUniform(pr)
+		if uniform {
+			rowC = x.load(pd.rowC, pre64)
+		}
+		if padded(pr, g.net) {
+			// rows are whole groups of rowPad synapses (padRows)
+			pre := x.b
+			head, body, exit := x.block("kp.head"), x.block("kp.body"), x.block("kp.exit")
+			pre.NewBr(head)
+			k := head.NewPhi(ir.NewIncoming(s, pre))
+			head.NewCondBr(head.NewICmp(enum.IPredSLT, k, e), body, exit)
+			x.b = body
+			for u := int64(0); u < rowPad; u++ {
+				tg := x.b.NewZExt(x.load(pd.tgt, x.b.NewAdd(k, ci64(u))), i64)
+				p := accPtr(tg)
+				x.b.NewStore(x.b.NewAdd(x.b.NewLoad(i32, p), rowC), p)
+			}
+			next := x.b.NewAdd(k, ci64(rowPad))
+			k.Incs = append(k.Incs, ir.NewIncoming(next, x.b))
+			x.b.NewBr(head)
+			x.b = exit
+			x.b.NewRet(nil)
+			return
 		}
 		x.loop("k", s, e, func(k value.Value) {
 			b := base
@@ -412,6 +540,8 @@ func (g *gen) genDeliver(j int) {
 			}
 			var tg, c value.Value
 			switch {
+			case uniform:
+				tg, c = x.b.NewZExt(x.load(pd.tgt, k), i64), rowC
 			case pairable(pr):
 				word := x.load(pd.syn, k)
 				tg = x.b.NewZExt(x.b.NewTrunc(word, i16), i64)
@@ -424,7 +554,7 @@ func (g *gen) genDeliver(j int) {
 				tg = x.b.NewSExt(x.load(pd.tgt, k), i64)
 				c = x.contrib(x.load(pd.w, k), pr.exp)
 			}
-			p := x.ptr(acc, x.b.NewAdd(b, tg))
+			p := accPtr(x.b.NewAdd(b, tg))
 			x.b.NewStore(x.b.NewAdd(x.b.NewLoad(i32, p), c), p)
 		})
 	}
@@ -456,6 +586,20 @@ func (g *gen) genReset() {
 		if p.fired {
 			x.b.NewStore(ci32(0), pg.nf)
 		}
+		if pg.bits.g != nil {
+			x.loop("i", ci64(0), ci64(int64(pg.bits.n)), func(i value.Value) {
+				x.store(ci64(-1), pg.bits, i)
+			})
+		}
+		if p.fused {
+			// fused layout: u holds decay(u_{t−1}) + q_t, so it starts at decay(u0)
+			keepU := x.b.NewICmp(enum.IPredNE, x.b.NewLoad(i32, g.keepU), ci32(0))
+			x.when("fuse", x.b.NewXor(keepU, constant.True), func() {
+				x.loop("i", ci64(0), ci64(n), func(i value.Value) {
+					x.store(x.decay(x.load(pg.u, i), p.decU, pg.decU, i, p.uSmall), pg.u, i)
+				})
+			})
+		}
 	}
 	x.b.NewRet(nil)
 }
@@ -469,44 +613,71 @@ func (g *gen) compartments(x *fb, pi int, t value.Value) {
 		s := x.b.NewAnd(t, ci32(int64(p.slots-1)))
 		slot = x.b.NewMul(x.b.NewZExt(s, i64), ci64(int64(p.n)))
 	}
-	// Two copies of the loop: q is stored only when a q probe asked for it.
+	// Two (three) copies of the loop: q is stored only when a q probe asked for it; a
+	// fused population runs the fused loop unless a u, q or spike probe asked for the
+	// classic layout (snn_keep_u, set whenever snn_keep_q is).
 	keep := x.b.NewICmp(enum.IPredNE, x.b.NewLoad(i32, g.keepQ), ci32(0))
 	withQ, noQ, done := x.block("cx.q"), x.block("cx.noq"), x.block("cx.done")
+	if p.fused {
+		classic, fused := x.block("cx.classic"), x.block("cx.fused")
+		keepU := x.b.NewICmp(enum.IPredNE, x.b.NewLoad(i32, g.keepU), ci32(0))
+		x.b.NewCondBr(keepU, classic, fused)
+		x.b = fused
+		if vectorized(p) {
+			g.vectorLoop(x, pi)
+		} else {
+			g.compartmentLoop(x, pi, slot, false, true)
+		}
+		x.b.NewBr(done)
+		x.b = classic
+	}
 	x.b.NewCondBr(keep, withQ, noQ)
 	for _, storeQ := range []bool{true, false} {
 		x.b = noQ
 		if storeQ {
 			x.b = withQ
 		}
-		g.compartmentLoop(x, pi, slot, storeQ)
+		g.compartmentLoop(x, pi, slot, storeQ, false)
 		x.b.NewBr(done)
 	}
 	x.b = done
 }
 
-func (g *gen) compartmentLoop(x *fb, pi int, slot value.Value, storeQ bool) {
+// compartmentLoop emits one copy of the compartment loop. With fused (p.fused: one
+// accumulator slot and both qExact and uExact, so every wrap of q and u is the identity
+// and u_t = decay(u_{t−1}) + Σ contributions exactly, in any order), the array u holds
+// decay(u_{t−1}) and delivery adds the contributions of step t straight into it: the
+// loop reads u_t from u and stores decay(u_t) back, and the accumulator array (its load,
+// its zeroing store and 16 KB of cache per 4000 neurons) drops out.
+func (g *gen) compartmentLoop(x *fb, pi int, slot value.Value, storeQ, fused bool) {
 	p, pg := &g.net.pops[pi], &g.pops[pi]
 	x.loop("cx", ci64(0), ci64(int64(p.n)), func(i value.Value) {
 		b := func() *ir.Block { return x.b }
-		ap := x.ptr(pg.acc, b().NewAdd(slot, i))
-		a := b().NewLoad(i32, ap)
-		b().NewStore(ci32(0), ap)
-		// q = wrap(Σ shexp(w, e) << 6, 21): the int32 sum wraps harmlessly first. The wrap
-		// is left out where the sum provably fits (qExact, see boundAccumulators).
-		var q value.Value = a
-		if !p.qExact {
-			q = x.wrap(a, qBits)
+		var u value.Value
+		if fused {
+			u = x.load(pg.u, i)
+			x.store(x.decay(u, p.decU, pg.decU, i, p.uSmall), pg.u, i)
+		} else {
+			ap := x.ptr(pg.acc, b().NewAdd(slot, i))
+			a := b().NewLoad(i32, ap)
+			b().NewStore(ci32(0), ap)
+			// q = wrap(Σ shexp(w, e) << 6, 21): the int32 sum wraps harmlessly first. The
+			// wrap is left out where the sum provably fits (qExact, see boundAccumulators).
+			var q value.Value = a
+			if !p.qExact {
+				q = x.wrap(a, qBits)
+			}
+			if storeQ {
+				x.store(q, pg.q, i)
+			}
+			// u = wrap(decay(u, du + 1) + q, 23)
+			// (both wraps of u are left out where |u| + |bias| < 2^23 is proven: uExact)
+			u = b().NewAdd(x.decay(x.load(pg.u, i), p.decU, pg.decU, i, p.uSmall), q)
+			if !p.uExact {
+				u = x.wrap(u, uBits)
+			}
+			x.store(u, pg.u, i)
 		}
-		if storeQ {
-			x.store(q, pg.q, i)
-		}
-		// u = wrap(decay(u, du + 1) + q, 23)
-		// (both wraps of u are left out where |u| + |bias| < 2^23 is proven: uExact)
-		var u value.Value = b().NewAdd(x.decay(x.load(pg.u, i), p.decU, pg.decU, i, p.uSmall), q)
-		if !p.uExact {
-			u = x.wrap(u, uBits)
-		}
-		x.store(u, pg.u, i)
 		// u2 = wrap(u + bias, 23)
 		var u2 value.Value = u
 		if pg.bias != nil || p.bias[0] != 0 {
@@ -523,9 +694,12 @@ func (g *gen) compartmentLoop(x *fb, pi int, slot value.Value, storeQ bool) {
 		} else {
 			v = b().NewAdd(dv, u2)
 		}
-		vmin, vmax := x.param(p.vmin, pg.vmin, i), x.param(p.vmax, pg.vmax, i)
+		vmin := x.param(p.vmin, pg.vmin, i)
 		v = b().NewSelect(b().NewICmp(enum.IPredSLT, v, vmin), vmin, v)
-		v = b().NewSelect(b().NewICmp(enum.IPredSGT, v, vmax), vmax, v)
+		if !p.vmaxExact { // otherwise unobservable (buildModel)
+			vmax := x.param(p.vmax, pg.vmax, i)
+			v = b().NewSelect(b().NewICmp(enum.IPredSGT, v, vmax), vmax, v)
+		}
 		var ref value.Value
 		zero8 := constant.NewInt(i8, 0)
 		if p.needRef {
@@ -537,17 +711,179 @@ func (g *gen) compartmentLoop(x *fb, pi int, slot value.Value, storeQ bool) {
 		spk := b().NewICmp(enum.IPredSGT, v, x.param(p.vth, pg.vth, i))
 		x.store(b().NewSelect(spk, ci32(0), v), pg.v, i)
 		if p.needRef {
-			// refractory_left = spike ? refract_delay : left; then max(left − 1, 0)
-			var rd value.Value = constant.NewInt(i8, p.refract[0])
+			// refractory_left = spike ? refract_delay : left; then max(left − 1, 0),
+			// written as spike ? max(refract_delay − 1, 0) : usub.sat(left, 1) (left ≥ 0;
+			// the array holds max(refract_delay − 1, 0), see refractLeft)
+			var rd value.Value = constant.NewInt(i8, refractLeft(p.refract)[0])
 			if pg.refract != nil {
 				rd = x.load(*pg.refract, i)
 			}
-			var r value.Value = b().NewSelect(spk, rd, ref)
-			r = b().NewSub(r, b().NewZExt(b().NewICmp(enum.IPredSGT, r, zero8), i8))
-			x.store(r, pg.ref, i)
+			left := b().NewCall(g.usubSat, ref, constant.NewInt(i8, 1))
+			x.store(b().NewSelect(spk, rd, left), pg.ref, i)
 		}
 		x.store(b().NewZExt(spk, i8), pg.spk, i)
 	})
+}
+
+// vecLanes is the width of the explicit vector loop (vectorLoop): 16 int32 lanes, one
+// AVX-512 register; LLVM splits it on narrower hosts.
+const vecLanes = 16
+
+// vectorized reports whether population p runs the explicit vector loop in the fused
+// layout: fused (see compartmentLoop) and a whole number of vectors.
+func vectorized(p *popM) bool { return p.fused && p.n > 0 && p.n%vecLanes == 0 }
+
+// vec is the vector of vecLanes elems.
+func vec(elem *types.IntType) *types.VectorType { return types.NewVector(vecLanes, elem) }
+
+// splat is the constant vector of vecLanes copies of c.
+func splat(elem *types.IntType, c int64) constant.Constant {
+	cs := make([]constant.Constant, vecLanes)
+	for k := range cs {
+		cs[k] = constant.NewInt(elem, c)
+	}
+	return constant.NewVector(vec(elem), cs...)
+}
+
+// vptr is the address of the vector of a's elements vecLanes·j ...
+func (x *fb) vptr(a arrayRef, j value.Value) value.Value {
+	p := x.b.NewGetElementPtr(a.elem, a.base, x.b.NewMul(j, ci64(vecLanes)))
+	return x.b.NewBitCast(p, types.NewPointer(vec(a.elem)))
+}
+
+func (x *fb) vload(a arrayRef, j value.Value) value.Value {
+	ld := x.b.NewLoad(vec(a.elem), x.vptr(a, j))
+	ld.Align = ir.Align(a.elem.BitSize / 8)
+	return ld
+}
+
+func (x *fb) vstore(v value.Value, a arrayRef, j value.Value) {
+	st := x.b.NewStore(v, x.vptr(a, j))
+	st.Align = ir.Align(a.elem.BitSize / 8)
+}
+
+// vparam is a uniform register as a splat, or the vector of its per-neuron array.
+func (x *fb) vparam(v ivec, a *arrayRef, elem *types.IntType, j value.Value) value.Value {
+	if a == nil {
+		return splat(elem, v[0])
+	}
+	return x.vload(*a, j)
+}
+
+// vdecay is decay (spec §3, see fb.decay for the exactness argument) on a vector.
+func (x *fb) vdecay(v value.Value, f ivec, fa *arrayRef, j value.Value, small bool) value.Value {
+	if fa == nil {
+		switch f[0] {
+		case decayOne:
+			return v
+		case 0:
+			return splat(i32, 0)
+		}
+	}
+	fv := x.vparam(f, fa, i32, j)
+	b := x.b
+	var h value.Value = b.NewAShr(v, splat(i32, decayBits))
+	if small {
+		h = b.NewSExt(b.NewTrunc(h, vec(i16)), vec(i32))
+	}
+	l := b.NewAnd(v, splat(i32, decayOne-1))
+	c := b.NewLShr(b.NewAShr(v, splat(i32, 31)), splat(i32, 32-decayBits))
+	lo := b.NewLShr(b.NewAdd(b.NewMul(l, fv), c), splat(i32, decayBits))
+	return b.NewAdd(b.NewMul(h, fv), lo)
+}
+
+// vectorLoop is the fused-layout compartment loop (compartmentLoop with fused) written
+// as explicit vecLanes-wide vector code, so that the spike compare's mask is stored as
+// vecLanes bits (pg.bits) instead of one byte per neuron: the spike scan then reads 64
+// neurons per 64-bit word, and no byte-flag pass is needed. The arithmetic is that of
+// compartmentLoop, lane by lane.
+func (g *gen) vectorLoop(x *fb, pi int) {
+	p, pg := &g.net.pops[pi], &g.pops[pi]
+	bits16 := arrayRef{elem: i16, base: constant.NewBitCast(pg.bits.base, types.NewPointer(i16))}
+	body := func(j value.Value) {
+		b := func() *ir.Block { return x.b }
+		// u_t = decay(u_{t−1}) + Σ contributions (fused layout); store decay(u_t)
+		u := x.vload(pg.u, j)
+		x.vstore(x.vdecay(u, p.decU, pg.decU, j, p.uSmall), pg.u, j)
+		// u2 = u + bias (no wrap: uExact)
+		var u2 value.Value = u
+		if pg.bias != nil || p.bias[0] != 0 {
+			u2 = b().NewAdd(u, x.vparam(p.bias, pg.bias, i32, j))
+		}
+		// v = clip(decay(v, dv) + u2, vmin, vmax)
+		dv := x.vdecay(x.vload(pg.v, j), p.decV, pg.decV, j, p.vSmall)
+		var v value.Value
+		if p.satAdd {
+			v = b().NewCall(g.vsaddSat, dv, u2)
+		} else {
+			v = b().NewAdd(dv, u2)
+		}
+		vmin := x.vparam(p.vmin, pg.vmin, i32, j)
+		v = b().NewSelect(b().NewICmp(enum.IPredSLT, v, vmin), vmin, v)
+		if !p.vmaxExact { // otherwise unobservable (buildModel)
+			vmax := x.vparam(p.vmax, pg.vmax, i32, j)
+			v = b().NewSelect(b().NewICmp(enum.IPredSGT, v, vmax), vmax, v)
+		}
+		var ref value.Value
+		if p.needRef {
+			// if refractory_left > 0: v = 0
+			ref = x.vload(pg.ref, j)
+			v = b().NewSelect(b().NewICmp(enum.IPredSGT, ref, splat(i8, 0)), splat(i32, 0), v)
+		}
+		// spike = v > (vth << 6); a spike resets v to 0
+		keep := b().NewICmp(enum.IPredSLE, v, x.vparam(p.vth, pg.vth, i32, j))
+		x.vstore(b().NewSelect(keep, v, splat(i32, 0)), pg.v, j)
+		if p.needRef {
+			// spike ? max(refract_delay − 1, 0) : usub.sat(left, 1)
+			rd := x.vparam(refractLeft(p.refract), pg.refract, i8, j)
+			left := b().NewCall(g.vusubSat, ref, splat(i8, 1))
+			x.vstore(b().NewSelect(keep, left, rd), pg.ref, j)
+		}
+		// the complement of the spike mask (no knot on the port the loop is bound by;
+		// scanBits inverts the word, reset fills the words with ones)
+		x.store(b().NewBitCast(keep, i16), bits16, j)
+	}
+	// vecUnroll vectors per iteration (less loop overhead on the ports the vector
+	// instructions use), the remaining nv mod vecUnroll straight after
+	nv := int64(p.n / vecLanes)
+	x.loop("vx", ci64(0), ci64(nv/vecUnroll), func(j value.Value) {
+		ju := x.b.NewMul(j, ci64(vecUnroll))
+		for k := int64(0); k < vecUnroll; k++ {
+			body(x.b.NewAdd(ju, ci64(k)))
+		}
+	})
+	for k := nv / vecUnroll * vecUnroll; k < nv; k++ {
+		body(ci64(k))
+	}
+}
+
+// vecUnroll is the number of vectors per iteration of the vector loop.
+const vecUnroll = 4
+
+// scanBits walks the spike bits of a vectorized population (vectorLoop: the complement
+// of the spike mask) one 64-bit word at a time, visiting spikes lowest first, and calls
+// fn for each (ascending index). Words past n hold ones from reset.
+func (g *gen) scanBits(x *fb, pi int, fn func(n value.Value)) {
+	pg := &g.pops[pi]
+	x.loop("bw", ci64(0), ci64(int64(pg.bits.n)), func(w value.Value) {
+		g.visitBits(x, x.b.NewXor(x.load(pg.bits, w), ci64(-1)), x.b.NewMul(w, ci64(64)), fn)
+	})
+}
+
+// visitBits calls fn(base + k) for every set bit k of the 64-bit mask bits, lowest first.
+func (g *gen) visitBits(x *fb, bits, base value.Value, fn func(n value.Value)) {
+	pre := x.b
+	head, body, done := x.block("bits.head"), x.block("bits.body"), x.block("bits.done")
+	pre.NewBr(head)
+	mask := head.NewPhi(ir.NewIncoming(bits, pre))
+	head.NewCondBr(head.NewICmp(enum.IPredNE, mask, ci64(0)), body, done)
+	x.b = body
+	bit := x.b.NewCall(g.cttz, mask, constant.False)
+	fn(x.b.NewTrunc(x.b.NewAdd(base, bit), i32))
+	rest := x.b.NewAnd(mask, x.b.NewSub(mask, ci64(1))) // clear the lowest set bit
+	mask.Incs = append(mask.Incs, ir.NewIncoming(rest, x.b))
+	x.b.NewBr(head)
+	x.b = done
 }
 
 // scan walks the spike flags of population pi 64 at a time: a <64 x i8> compare gives
@@ -560,19 +896,7 @@ func (g *gen) scan(x *fb, pi int, fn func(n value.Value)) {
 	x.loop("blk", ci64(0), ci64(int64(pg.spkWords/8)), func(blk value.Value) {
 		vec := x.b.NewLoad(vt, x.b.NewGetElementPtr(vt, blocks, blk))
 		bits := x.b.NewBitCast(x.b.NewICmp(enum.IPredNE, vec, constant.NewZeroInitializer(vt)), i64)
-		base := x.b.NewMul(blk, ci64(64))
-		pre := x.b
-		head, body, done := x.block("bits.head"), x.block("bits.body"), x.block("bits.done")
-		pre.NewBr(head)
-		mask := head.NewPhi(ir.NewIncoming(bits, pre))
-		head.NewCondBr(head.NewICmp(enum.IPredNE, mask, ci64(0)), body, done)
-		x.b = body
-		bit := x.b.NewCall(g.cttz, mask, constant.False)
-		fn(x.b.NewTrunc(x.b.NewAdd(base, bit), i32))
-		rest := x.b.NewAnd(mask, x.b.NewSub(mask, ci64(1))) // clear the lowest set bit
-		mask.Incs = append(mask.Incs, ir.NewIncoming(rest, x.b))
-		x.b.NewBr(head)
-		x.b = done
+		g.visitBits(x, bits, x.b.NewMul(blk, ci64(64)), fn)
 	})
 }
 
@@ -594,16 +918,31 @@ func (g *gen) genStep() {
 		if p.fired {
 			x.b.NewStore(ci32(0), pg.nf)
 		}
-		g.scan(x, pi, func(n value.Value) {
+		visit := func(n value.Value) {
 			if p.fired {
 				k := x.b.NewLoad(i32, pg.nf)
-				x.store(n, pg.fired, x.b.NewZExt(k, i64))
+				x.store(n, pg.fired, x.b.NewAdd(x.b.NewZExt(k, i64), ci64(1)))
 				x.b.NewStore(x.b.NewAdd(k, ci32(1)), pg.nf)
 			}
 			for _, j := range p.routes {
 				x.b.NewCall(g.projs[j].deliver, n, t)
 			}
-		})
+		}
+		if !vectorized(p) {
+			g.scan(x, pi, visit)
+			continue
+		}
+		// the vector loop left spike bits, the classic loop spike bytes
+		classic, fast, done := x.block("sc.classic"), x.block("sc.bits"), x.block("sc.done")
+		keepU := x.b.NewICmp(enum.IPredNE, x.b.NewLoad(i32, g.keepU), ci32(0))
+		x.b.NewCondBr(keepU, classic, fast)
+		x.b = classic
+		g.scan(x, pi, visit)
+		x.b.NewBr(done)
+		x.b = fast
+		g.scanBits(x, pi, visit)
+		x.b.NewBr(done)
+		x.b = done
 	}
 	x.b.NewRet(nil)
 }
@@ -671,9 +1010,8 @@ func (g *gen) genEmit() {
 			continue
 		}
 		pg := &g.pops[pi]
-		x.write(g, x.b.NewBitCast(pg.nf, i8p), ci64(4), ci64(1))
 		n := x.b.NewZExt(x.b.NewLoad(i32, pg.nf), i64)
-		x.write(g, x.b.NewBitCast(pg.fired.base, i8p), ci64(4), n)
+		x.write(g, x.b.NewBitCast(pg.fired.base, i8p), ci64(4), x.b.NewAdd(n, ci64(1)))
 	}
 	x.b.NewRet(nil)
 }
@@ -712,6 +1050,11 @@ func (g *gen) genMain() {
 		id := x.b.NewLoad(i32, x.b.NewGetElementPtr(i32, probes, i))
 		x.when("isq", x.b.NewICmp(enum.IPredEQ, x.b.NewSRem(id, ci32(probeVars)), ci32(varQ)), func() {
 			x.b.NewStore(ci32(1), g.keepQ)
+		})
+		// a u, q or spike-flag probe reads the classic layout (see compartmentLoop and
+		// vectorLoop); a v probe reads the same v in both
+		x.when("isu", x.b.NewICmp(enum.IPredNE, x.b.NewSRem(id, ci32(probeVars)), ci32(varV)), func() {
+			x.b.NewStore(ci32(1), g.keepU)
 		})
 	})
 	nevp := x.b.NewAlloca(i32)

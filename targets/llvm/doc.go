@@ -10,7 +10,9 @@
 //     into the forms the update uses; projections as dense rows or CSR tables).
 //   - codegen.go: the module: constant data, snn_step (branch-free compartment loop
 //     per population, event-driven delivery into per-population accumulator rings for
-//     synaptic delays), snn_input, snn_probe, snn_emit and a main that speaks the binary
+//     synaptic delays — or, for a "fused" population with one slot and proven-exact
+//     wraps, straight into a pre-decayed u, with an explicit vector loop that leaves
+//     spike bits), snn_input, snn_probe, snn_emit and a main that speaks the binary
 //     protocol documented there.
 //   - harness.go: finding opt/llc (LLVM 14) and cc, building (opt -O3, llc -O3) into a
 //     cache keyed by the module hash, running the binary.

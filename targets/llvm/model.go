@@ -41,6 +41,8 @@ type popM struct {
 	fired      bool // keep a fired list (source of an output stream)
 	qExact     bool // every accumulator sum lies in 22 bits: wrap(Σ, 21) is the identity
 	uExact     bool // |u| + |bias| stays below 2^23: both 24-bit wraps of u are the identity
+	fused      bool // slots == 1 && qExact && uExact: delivery may add into u (compartmentLoop)
+	vmaxExact  bool // vmax > vth << 6 everywhere: the upper clip of v is unobservable
 	routes     []int
 }
 
@@ -176,6 +178,17 @@ func buildModel(n *ir.Netlist, pl *loihiPayload) (*netM, error) {
 			// every v stays within ±2^30.
 			if q.NegVm.at(i) > 30 || q.V0.at(i) < -(1<<30) || q.V0.at(i) > 1<<30 {
 				pm.satAdd = true
+			}
+		}
+		// The upper clip v = min(v, vmax) is unobservable when vmax > vth << 6 for every
+		// neuron: a v above vmax is above vth << 6 both before and after the clip, so
+		// the neuron spikes and stores v = 0 either way (and a refractory neuron stores 0
+		// regardless); nothing else reads the clipped v (spec §3 order: clip, refractory,
+		// compare, reset).
+		pm.vmaxExact = true
+		for i := 0; i < max(N, 1); i++ {
+			if pm.vmax.at(i) <= pm.vth.at(i) {
+				pm.vmaxExact = false
 			}
 		}
 		pm.uSmall, pm.vSmall = true, true
@@ -372,5 +385,10 @@ func (m *netM) boundAccumulators() {
 				p.uExact = false
 			}
 		}
+		// With one accumulator slot and no wrap on q or u, u_t = decay(u_{t−1}) + Σ c
+		// holds as plain int32 arithmetic in any order of the terms: every partial sum is
+		// bounded like u itself, so the contributions may be added straight into a
+		// pre-decayed u (codegen compartmentLoop, the fused layout).
+		p.fused = p.slots == 1 && p.qExact && p.uExact
 	}
 }

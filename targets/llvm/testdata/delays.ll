@@ -5,23 +5,22 @@ source_filename = "snnc"
 @stdin = external global i8*
 @stdout = external global i8*
 @snn_keep_q = internal global i32 0
+@snn_keep_u = internal global i32 0
 @p0.u = internal global [4 x i32] zeroinitializer, align 64
 @p0.v = internal global [4 x i32] zeroinitializer, align 64
 @p0.q = internal global [4 x i32] zeroinitializer, align 64
 @p0.ref = internal global [4 x i8] zeroinitializer, align 64
 @p0.spk = internal global [64 x i8] zeroinitializer, align 64
 @p0.acc = internal global [32 x i32] zeroinitializer, align 64
-@p0.fired = internal global [4 x i32] zeroinitializer, align 64
-@p0.nf = internal global i32 0
+@p0.fired = internal global [5 x i32] zeroinitializer, align 64
 @p0.bias = internal constant [4 x i32] [i32 0, i32 40, i32 -20, i32 80]
-@p0.refract = internal constant [4 x i8] [i8 1, i8 3, i8 1, i8 5]
+@p0.refract = internal constant [4 x i8] [i8 0, i8 2, i8 0, i8 4]
 @p1.u = internal global [2 x i32] zeroinitializer, align 64
 @p1.v = internal global [2 x i32] zeroinitializer, align 64
 @p1.q = internal global [2 x i32] zeroinitializer, align 64
 @p1.spk = internal global [64 x i8] zeroinitializer, align 64
 @p1.acc = internal global [2 x i32] zeroinitializer, align 64
-@p1.fired = internal global [2 x i32] zeroinitializer, align 64
-@p1.nf = internal global i32 0
+@p1.fired = internal global [3 x i32] zeroinitializer, align 64
 @w0.syn = internal constant [6 x i32] [i32 200, i32 632, i32 1274, i32 572, i32 1626, i32 412]
 @w0.start = internal constant [4 x i32] [i32 0, i32 2, i32 4, i32 6]
 @w0.dly = internal constant [6 x i8] [i8 0, i8 2, i8 5, i8 0, i8 1, i8 3]
@@ -38,6 +37,8 @@ declare void @exit(i32 %0)
 declare i32 @fflush(i8* %0)
 
 declare i32 @llvm.sadd.sat.i32(i32 %0, i32 %1)
+
+declare i8 @llvm.usub.sat.i8(i8 %0, i8 %1)
 
 declare i64 @llvm.cttz.i64(i64 %0, i1 %1)
 
@@ -88,28 +89,31 @@ k.exit3:
 
 define internal void @deliver.1(i32 %pre, i32 %t) {
 entry:
-	%0 = zext i32 %pre to i64
-	%1 = mul i64 %0, 2
+	%0 = load i32, i32* @snn_keep_u
+	%1 = icmp ne i32 %0, 0
+	%2 = select i1 %1, i32* getelementptr ([2 x i32], [2 x i32]* @p1.acc, i64 0, i64 0), i32* getelementptr ([2 x i32], [2 x i32]* @p1.u, i64 0, i64 0)
+	%3 = zext i32 %pre to i64
+	%4 = mul i64 %3, 2
 	br label %k.head1
 
 k.head1:
-	%2 = phi i64 [ 0, %entry ], [ %14, %k.body2 ]
-	%3 = icmp slt i64 %2, 2
-	br i1 %3, label %k.body2, label %k.exit3
+	%5 = phi i64 [ 0, %entry ], [ %17, %k.body2 ]
+	%6 = icmp slt i64 %5, 2
+	br i1 %6, label %k.body2, label %k.exit3
 
 k.body2:
-	%4 = add i64 %1, %2
-	%5 = getelementptr i16, i16* getelementptr ([8 x i16], [8 x i16]* @w1.w, i64 0, i64 0), i64 %4
-	%6 = load i16, i16* %5
-	%7 = add i64 0, %2
-	%8 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.acc, i64 0, i64 0), i64 %7
-	%9 = load i32, i32* %8
-	%10 = sext i16 %6 to i32
-	%11 = ashr i32 %10, 2
-	%12 = shl i32 %11, 6
-	%13 = add i32 %9, %12
-	store i32 %13, i32* %8
-	%14 = add i64 %2, 1
+	%7 = add i64 %4, %5
+	%8 = getelementptr i16, i16* getelementptr ([8 x i16], [8 x i16]* @w1.w, i64 0, i64 0), i64 %7
+	%9 = load i16, i16* %8
+	%10 = add i64 0, %5
+	%11 = getelementptr i32, i32* %2, i64 %10
+	%12 = load i32, i32* %11
+	%13 = sext i16 %9 to i32
+	%14 = ashr i32 %13, 2
+	%15 = shl i32 %14, 6
+	%16 = add i32 %12, %15
+	store i32 %16, i32* %11
+	%17 = add i64 %5, 1
 	br label %k.head1
 
 k.exit3:
@@ -166,7 +170,7 @@ i.body8:
 	br label %i.head7
 
 i.exit9:
-	store i32 0, i32* @p0.nf
+	store i32 0, i32* getelementptr ([5 x i32], [5 x i32]* @p0.fired, i64 0, i64 0)
 	br label %i.head10
 
 i.head10:
@@ -213,8 +217,33 @@ i.body17:
 	br label %i.head16
 
 i.exit18:
-	store i32 0, i32* @p1.nf
+	store i32 0, i32* getelementptr ([3 x i32], [3 x i32]* @p1.fired, i64 0, i64 0)
+	%29 = load i32, i32* @snn_keep_u
+	%30 = icmp ne i32 %29, 0
+	%31 = xor i1 %30, true
+	br i1 %31, label %fuse.then19, label %fuse.done20
+
+fuse.then19:
+	br label %i.head21
+
+fuse.done20:
 	ret void
+
+i.head21:
+	%32 = phi i64 [ 0, %fuse.then19 ], [ %37, %i.body22 ]
+	%33 = icmp slt i64 %32, 2
+	br i1 %33, label %i.body22, label %i.exit23
+
+i.body22:
+	%34 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.u, i64 0, i64 0), i64 %32
+	%35 = load i32, i32* %34
+	%36 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.u, i64 0, i64 0), i64 %32
+	store i32 0, i32* %36
+	%37 = add i64 %32, 1
+	br label %i.head21
+
+i.exit23:
+	br label %fuse.done20
 }
 
 define void @snn_step(i32 %t) {
@@ -235,327 +264,353 @@ cx.noq2:
 cx.done3:
 	%5 = load i32, i32* @snn_keep_q
 	%6 = icmp ne i32 %5, 0
-	br i1 %6, label %cx.q10, label %cx.noq11
+	%7 = load i32, i32* @snn_keep_u
+	%8 = icmp ne i32 %7, 0
+	br i1 %8, label %cx.classic13, label %cx.fused14
 
 cx.head4:
-	%7 = phi i64 [ 0, %cx.q1 ], [ %71, %cx.body5 ]
-	%8 = icmp slt i64 %7, 4
-	br i1 %8, label %cx.body5, label %cx.exit6
+	%9 = phi i64 [ 0, %cx.q1 ], [ %69, %cx.body5 ]
+	%10 = icmp slt i64 %9, 4
+	br i1 %10, label %cx.body5, label %cx.exit6
 
 cx.body5:
-	%9 = add i64 %2, %7
-	%10 = getelementptr i32, i32* getelementptr ([32 x i32], [32 x i32]* @p0.acc, i64 0, i64 0), i64 %9
-	%11 = load i32, i32* %10
-	store i32 0, i32* %10
-	%12 = shl i32 %11, 10
-	%13 = ashr i32 %12, 10
-	%14 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.q, i64 0, i64 0), i64 %7
-	store i32 %13, i32* %14
-	%15 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.u, i64 0, i64 0), i64 %7
-	%16 = load i32, i32* %15
-	%17 = ashr i32 %16, 12
-	%18 = trunc i32 %17 to i16
-	%19 = sext i16 %18 to i32
-	%20 = and i32 %16, 4095
-	%21 = ashr i32 %16, 31
-	%22 = lshr i32 %21, 20
-	%23 = mul i32 %20, 2095
-	%24 = add i32 %23, %22
-	%25 = lshr i32 %24, 12
-	%26 = mul i32 %19, 2095
-	%27 = add i32 %26, %25
-	%28 = add i32 %27, %13
-	%29 = shl i32 %28, 8
-	%30 = ashr i32 %29, 8
-	%31 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.u, i64 0, i64 0), i64 %7
-	store i32 %30, i32* %31
-	%32 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.bias, i64 0, i64 0), i64 %7
-	%33 = load i32, i32* %32
-	%34 = add i32 %30, %33
-	%35 = shl i32 %34, 8
-	%36 = ashr i32 %35, 8
-	%37 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.v, i64 0, i64 0), i64 %7
-	%38 = load i32, i32* %37
-	%39 = ashr i32 %38, 12
-	%40 = trunc i32 %39 to i16
-	%41 = sext i16 %40 to i32
-	%42 = and i32 %38, 4095
-	%43 = ashr i32 %38, 31
-	%44 = lshr i32 %43, 20
-	%45 = mul i32 %42, 3596
-	%46 = add i32 %45, %44
-	%47 = lshr i32 %46, 12
-	%48 = mul i32 %41, 3596
-	%49 = add i32 %48, %47
-	%50 = add i32 %49, %36
-	%51 = icmp slt i32 %50, -8388607
-	%52 = select i1 %51, i32 -8388607, i32 %50
-	%53 = icmp sgt i32 %52, u0x7FFFFF
-	%54 = select i1 %53, i32 u0x7FFFFF, i32 %52
-	%55 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.ref, i64 0, i64 0), i64 %7
+	%11 = add i64 %2, %9
+	%12 = getelementptr i32, i32* getelementptr ([32 x i32], [32 x i32]* @p0.acc, i64 0, i64 0), i64 %11
+	%13 = load i32, i32* %12
+	store i32 0, i32* %12
+	%14 = shl i32 %13, 10
+	%15 = ashr i32 %14, 10
+	%16 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.q, i64 0, i64 0), i64 %9
+	store i32 %15, i32* %16
+	%17 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.u, i64 0, i64 0), i64 %9
+	%18 = load i32, i32* %17
+	%19 = ashr i32 %18, 12
+	%20 = trunc i32 %19 to i16
+	%21 = sext i16 %20 to i32
+	%22 = and i32 %18, 4095
+	%23 = ashr i32 %18, 31
+	%24 = lshr i32 %23, 20
+	%25 = mul i32 %22, 2095
+	%26 = add i32 %25, %24
+	%27 = lshr i32 %26, 12
+	%28 = mul i32 %21, 2095
+	%29 = add i32 %28, %27
+	%30 = add i32 %29, %15
+	%31 = shl i32 %30, 8
+	%32 = ashr i32 %31, 8
+	%33 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.u, i64 0, i64 0), i64 %9
+	store i32 %32, i32* %33
+	%34 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.bias, i64 0, i64 0), i64 %9
+	%35 = load i32, i32* %34
+	%36 = add i32 %32, %35
+	%37 = shl i32 %36, 8
+	%38 = ashr i32 %37, 8
+	%39 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.v, i64 0, i64 0), i64 %9
+	%40 = load i32, i32* %39
+	%41 = ashr i32 %40, 12
+	%42 = trunc i32 %41 to i16
+	%43 = sext i16 %42 to i32
+	%44 = and i32 %40, 4095
+	%45 = ashr i32 %40, 31
+	%46 = lshr i32 %45, 20
+	%47 = mul i32 %44, 3596
+	%48 = add i32 %47, %46
+	%49 = lshr i32 %48, 12
+	%50 = mul i32 %43, 3596
+	%51 = add i32 %50, %49
+	%52 = add i32 %51, %38
+	%53 = icmp slt i32 %52, -8388607
+	%54 = select i1 %53, i32 -8388607, i32 %52
+	%55 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.ref, i64 0, i64 0), i64 %9
 	%56 = load i8, i8* %55
 	%57 = icmp sgt i8 %56, 0
 	%58 = select i1 %57, i32 0, i32 %54
 	%59 = icmp sgt i32 %58, 19200
 	%60 = select i1 %59, i32 0, i32 %58
-	%61 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.v, i64 0, i64 0), i64 %7
+	%61 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.v, i64 0, i64 0), i64 %9
 	store i32 %60, i32* %61
-	%62 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.refract, i64 0, i64 0), i64 %7
+	%62 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.refract, i64 0, i64 0), i64 %9
 	%63 = load i8, i8* %62
-	%64 = select i1 %59, i8 %63, i8 %56
-	%65 = icmp sgt i8 %64, 0
-	%66 = zext i1 %65 to i8
-	%67 = sub i8 %64, %66
-	%68 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.ref, i64 0, i64 0), i64 %7
+	%64 = call i8 @llvm.usub.sat.i8(i8 %56, i8 1)
+	%65 = select i1 %59, i8 %63, i8 %64
+	%66 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.ref, i64 0, i64 0), i64 %9
+	store i8 %65, i8* %66
+	%67 = zext i1 %59 to i8
+	%68 = getelementptr i8, i8* getelementptr ([64 x i8], [64 x i8]* @p0.spk, i64 0, i64 0), i64 %9
 	store i8 %67, i8* %68
-	%69 = zext i1 %59 to i8
-	%70 = getelementptr i8, i8* getelementptr ([64 x i8], [64 x i8]* @p0.spk, i64 0, i64 0), i64 %7
-	store i8 %69, i8* %70
-	%71 = add i64 %7, 1
+	%69 = add i64 %9, 1
 	br label %cx.head4
 
 cx.exit6:
 	br label %cx.done3
 
 cx.head7:
-	%72 = phi i64 [ 0, %cx.noq2 ], [ %135, %cx.body8 ]
-	%73 = icmp slt i64 %72, 4
-	br i1 %73, label %cx.body8, label %cx.exit9
+	%70 = phi i64 [ 0, %cx.noq2 ], [ %129, %cx.body8 ]
+	%71 = icmp slt i64 %70, 4
+	br i1 %71, label %cx.body8, label %cx.exit9
 
 cx.body8:
-	%74 = add i64 %2, %72
-	%75 = getelementptr i32, i32* getelementptr ([32 x i32], [32 x i32]* @p0.acc, i64 0, i64 0), i64 %74
-	%76 = load i32, i32* %75
-	store i32 0, i32* %75
-	%77 = shl i32 %76, 10
-	%78 = ashr i32 %77, 10
-	%79 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.u, i64 0, i64 0), i64 %72
-	%80 = load i32, i32* %79
-	%81 = ashr i32 %80, 12
-	%82 = trunc i32 %81 to i16
-	%83 = sext i16 %82 to i32
-	%84 = and i32 %80, 4095
-	%85 = ashr i32 %80, 31
-	%86 = lshr i32 %85, 20
-	%87 = mul i32 %84, 2095
-	%88 = add i32 %87, %86
-	%89 = lshr i32 %88, 12
-	%90 = mul i32 %83, 2095
-	%91 = add i32 %90, %89
-	%92 = add i32 %91, %78
-	%93 = shl i32 %92, 8
-	%94 = ashr i32 %93, 8
-	%95 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.u, i64 0, i64 0), i64 %72
-	store i32 %94, i32* %95
-	%96 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.bias, i64 0, i64 0), i64 %72
-	%97 = load i32, i32* %96
-	%98 = add i32 %94, %97
-	%99 = shl i32 %98, 8
-	%100 = ashr i32 %99, 8
-	%101 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.v, i64 0, i64 0), i64 %72
-	%102 = load i32, i32* %101
-	%103 = ashr i32 %102, 12
-	%104 = trunc i32 %103 to i16
-	%105 = sext i16 %104 to i32
-	%106 = and i32 %102, 4095
-	%107 = ashr i32 %102, 31
-	%108 = lshr i32 %107, 20
-	%109 = mul i32 %106, 3596
-	%110 = add i32 %109, %108
-	%111 = lshr i32 %110, 12
-	%112 = mul i32 %105, 3596
-	%113 = add i32 %112, %111
-	%114 = add i32 %113, %100
-	%115 = icmp slt i32 %114, -8388607
-	%116 = select i1 %115, i32 -8388607, i32 %114
-	%117 = icmp sgt i32 %116, u0x7FFFFF
-	%118 = select i1 %117, i32 u0x7FFFFF, i32 %116
-	%119 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.ref, i64 0, i64 0), i64 %72
-	%120 = load i8, i8* %119
-	%121 = icmp sgt i8 %120, 0
-	%122 = select i1 %121, i32 0, i32 %118
-	%123 = icmp sgt i32 %122, 19200
-	%124 = select i1 %123, i32 0, i32 %122
-	%125 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.v, i64 0, i64 0), i64 %72
-	store i32 %124, i32* %125
-	%126 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.refract, i64 0, i64 0), i64 %72
-	%127 = load i8, i8* %126
-	%128 = select i1 %123, i8 %127, i8 %120
-	%129 = icmp sgt i8 %128, 0
-	%130 = zext i1 %129 to i8
-	%131 = sub i8 %128, %130
-	%132 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.ref, i64 0, i64 0), i64 %72
-	store i8 %131, i8* %132
-	%133 = zext i1 %123 to i8
-	%134 = getelementptr i8, i8* getelementptr ([64 x i8], [64 x i8]* @p0.spk, i64 0, i64 0), i64 %72
-	store i8 %133, i8* %134
-	%135 = add i64 %72, 1
+	%72 = add i64 %2, %70
+	%73 = getelementptr i32, i32* getelementptr ([32 x i32], [32 x i32]* @p0.acc, i64 0, i64 0), i64 %72
+	%74 = load i32, i32* %73
+	store i32 0, i32* %73
+	%75 = shl i32 %74, 10
+	%76 = ashr i32 %75, 10
+	%77 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.u, i64 0, i64 0), i64 %70
+	%78 = load i32, i32* %77
+	%79 = ashr i32 %78, 12
+	%80 = trunc i32 %79 to i16
+	%81 = sext i16 %80 to i32
+	%82 = and i32 %78, 4095
+	%83 = ashr i32 %78, 31
+	%84 = lshr i32 %83, 20
+	%85 = mul i32 %82, 2095
+	%86 = add i32 %85, %84
+	%87 = lshr i32 %86, 12
+	%88 = mul i32 %81, 2095
+	%89 = add i32 %88, %87
+	%90 = add i32 %89, %76
+	%91 = shl i32 %90, 8
+	%92 = ashr i32 %91, 8
+	%93 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.u, i64 0, i64 0), i64 %70
+	store i32 %92, i32* %93
+	%94 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.bias, i64 0, i64 0), i64 %70
+	%95 = load i32, i32* %94
+	%96 = add i32 %92, %95
+	%97 = shl i32 %96, 8
+	%98 = ashr i32 %97, 8
+	%99 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.v, i64 0, i64 0), i64 %70
+	%100 = load i32, i32* %99
+	%101 = ashr i32 %100, 12
+	%102 = trunc i32 %101 to i16
+	%103 = sext i16 %102 to i32
+	%104 = and i32 %100, 4095
+	%105 = ashr i32 %100, 31
+	%106 = lshr i32 %105, 20
+	%107 = mul i32 %104, 3596
+	%108 = add i32 %107, %106
+	%109 = lshr i32 %108, 12
+	%110 = mul i32 %103, 3596
+	%111 = add i32 %110, %109
+	%112 = add i32 %111, %98
+	%113 = icmp slt i32 %112, -8388607
+	%114 = select i1 %113, i32 -8388607, i32 %112
+	%115 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.ref, i64 0, i64 0), i64 %70
+	%116 = load i8, i8* %115
+	%117 = icmp sgt i8 %116, 0
+	%118 = select i1 %117, i32 0, i32 %114
+	%119 = icmp sgt i32 %118, 19200
+	%120 = select i1 %119, i32 0, i32 %118
+	%121 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.v, i64 0, i64 0), i64 %70
+	store i32 %120, i32* %121
+	%122 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.refract, i64 0, i64 0), i64 %70
+	%123 = load i8, i8* %122
+	%124 = call i8 @llvm.usub.sat.i8(i8 %116, i8 1)
+	%125 = select i1 %119, i8 %123, i8 %124
+	%126 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.ref, i64 0, i64 0), i64 %70
+	store i8 %125, i8* %126
+	%127 = zext i1 %119 to i8
+	%128 = getelementptr i8, i8* getelementptr ([64 x i8], [64 x i8]* @p0.spk, i64 0, i64 0), i64 %70
+	store i8 %127, i8* %128
+	%129 = add i64 %70, 1
 	br label %cx.head7
 
 cx.exit9:
 	br label %cx.done3
 
 cx.q10:
-	br label %cx.head13
+	br label %cx.head18
 
 cx.noq11:
-	br label %cx.head16
+	br label %cx.head21
 
 cx.done12:
-	store i32 0, i32* @p0.nf
-	br label %blk.head19
+	store i32 0, i32* getelementptr ([5 x i32], [5 x i32]* @p0.fired, i64 0, i64 0)
+	br label %blk.head24
 
-cx.head13:
-	%136 = phi i64 [ 0, %cx.q10 ], [ %158, %cx.body14 ]
-	%137 = icmp slt i64 %136, 2
-	br i1 %137, label %cx.body14, label %cx.exit15
+cx.classic13:
+	br i1 %6, label %cx.q10, label %cx.noq11
 
-cx.body14:
-	%138 = add i64 0, %136
-	%139 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.acc, i64 0, i64 0), i64 %138
-	%140 = load i32, i32* %139
-	store i32 0, i32* %139
-	%141 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.q, i64 0, i64 0), i64 %136
-	store i32 %140, i32* %141
-	%142 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.u, i64 0, i64 0), i64 %136
-	%143 = load i32, i32* %142
-	%144 = add i32 0, %140
-	%145 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.u, i64 0, i64 0), i64 %136
-	store i32 %144, i32* %145
-	%146 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.v, i64 0, i64 0), i64 %136
-	%147 = load i32, i32* %146
-	%148 = add i32 %147, %144
-	%149 = icmp slt i32 %148, -8388607
-	%150 = select i1 %149, i32 -8388607, i32 %148
-	%151 = icmp sgt i32 %150, u0x7FFFFF
-	%152 = select i1 %151, i32 u0x7FFFFF, i32 %150
-	%153 = icmp sgt i32 %152, 12800
-	%154 = select i1 %153, i32 0, i32 %152
-	%155 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.v, i64 0, i64 0), i64 %136
+cx.fused14:
+	br label %cx.head15
+
+cx.head15:
+	%130 = phi i64 [ 0, %cx.fused14 ], [ %145, %cx.body16 ]
+	%131 = icmp slt i64 %130, 2
+	br i1 %131, label %cx.body16, label %cx.exit17
+
+cx.body16:
+	%132 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.u, i64 0, i64 0), i64 %130
+	%133 = load i32, i32* %132
+	%134 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.u, i64 0, i64 0), i64 %130
+	store i32 0, i32* %134
+	%135 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.v, i64 0, i64 0), i64 %130
+	%136 = load i32, i32* %135
+	%137 = add i32 %136, %133
+	%138 = icmp slt i32 %137, -8388607
+	%139 = select i1 %138, i32 -8388607, i32 %137
+	%140 = icmp sgt i32 %139, 12800
+	%141 = select i1 %140, i32 0, i32 %139
+	%142 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.v, i64 0, i64 0), i64 %130
+	store i32 %141, i32* %142
+	%143 = zext i1 %140 to i8
+	%144 = getelementptr i8, i8* getelementptr ([64 x i8], [64 x i8]* @p1.spk, i64 0, i64 0), i64 %130
+	store i8 %143, i8* %144
+	%145 = add i64 %130, 1
+	br label %cx.head15
+
+cx.exit17:
+	br label %cx.done12
+
+cx.head18:
+	%146 = phi i64 [ 0, %cx.q10 ], [ %166, %cx.body19 ]
+	%147 = icmp slt i64 %146, 2
+	br i1 %147, label %cx.body19, label %cx.exit20
+
+cx.body19:
+	%148 = add i64 0, %146
+	%149 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.acc, i64 0, i64 0), i64 %148
+	%150 = load i32, i32* %149
+	store i32 0, i32* %149
+	%151 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.q, i64 0, i64 0), i64 %146
+	store i32 %150, i32* %151
+	%152 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.u, i64 0, i64 0), i64 %146
+	%153 = load i32, i32* %152
+	%154 = add i32 0, %150
+	%155 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.u, i64 0, i64 0), i64 %146
 	store i32 %154, i32* %155
-	%156 = zext i1 %153 to i8
-	%157 = getelementptr i8, i8* getelementptr ([64 x i8], [64 x i8]* @p1.spk, i64 0, i64 0), i64 %136
-	store i8 %156, i8* %157
-	%158 = add i64 %136, 1
-	br label %cx.head13
+	%156 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.v, i64 0, i64 0), i64 %146
+	%157 = load i32, i32* %156
+	%158 = add i32 %157, %154
+	%159 = icmp slt i32 %158, -8388607
+	%160 = select i1 %159, i32 -8388607, i32 %158
+	%161 = icmp sgt i32 %160, 12800
+	%162 = select i1 %161, i32 0, i32 %160
+	%163 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.v, i64 0, i64 0), i64 %146
+	store i32 %162, i32* %163
+	%164 = zext i1 %161 to i8
+	%165 = getelementptr i8, i8* getelementptr ([64 x i8], [64 x i8]* @p1.spk, i64 0, i64 0), i64 %146
+	store i8 %164, i8* %165
+	%166 = add i64 %146, 1
+	br label %cx.head18
 
-cx.exit15:
+cx.exit20:
 	br label %cx.done12
 
-cx.head16:
-	%159 = phi i64 [ 0, %cx.noq11 ], [ %180, %cx.body17 ]
-	%160 = icmp slt i64 %159, 2
-	br i1 %160, label %cx.body17, label %cx.exit18
+cx.head21:
+	%167 = phi i64 [ 0, %cx.noq11 ], [ %186, %cx.body22 ]
+	%168 = icmp slt i64 %167, 2
+	br i1 %168, label %cx.body22, label %cx.exit23
 
-cx.body17:
-	%161 = add i64 0, %159
-	%162 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.acc, i64 0, i64 0), i64 %161
-	%163 = load i32, i32* %162
-	store i32 0, i32* %162
-	%164 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.u, i64 0, i64 0), i64 %159
-	%165 = load i32, i32* %164
-	%166 = add i32 0, %163
-	%167 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.u, i64 0, i64 0), i64 %159
-	store i32 %166, i32* %167
-	%168 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.v, i64 0, i64 0), i64 %159
-	%169 = load i32, i32* %168
-	%170 = add i32 %169, %166
-	%171 = icmp slt i32 %170, -8388607
-	%172 = select i1 %171, i32 -8388607, i32 %170
-	%173 = icmp sgt i32 %172, u0x7FFFFF
-	%174 = select i1 %173, i32 u0x7FFFFF, i32 %172
-	%175 = icmp sgt i32 %174, 12800
-	%176 = select i1 %175, i32 0, i32 %174
-	%177 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.v, i64 0, i64 0), i64 %159
-	store i32 %176, i32* %177
-	%178 = zext i1 %175 to i8
-	%179 = getelementptr i8, i8* getelementptr ([64 x i8], [64 x i8]* @p1.spk, i64 0, i64 0), i64 %159
-	store i8 %178, i8* %179
-	%180 = add i64 %159, 1
-	br label %cx.head16
+cx.body22:
+	%169 = add i64 0, %167
+	%170 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.acc, i64 0, i64 0), i64 %169
+	%171 = load i32, i32* %170
+	store i32 0, i32* %170
+	%172 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.u, i64 0, i64 0), i64 %167
+	%173 = load i32, i32* %172
+	%174 = add i32 0, %171
+	%175 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.u, i64 0, i64 0), i64 %167
+	store i32 %174, i32* %175
+	%176 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.v, i64 0, i64 0), i64 %167
+	%177 = load i32, i32* %176
+	%178 = add i32 %177, %174
+	%179 = icmp slt i32 %178, -8388607
+	%180 = select i1 %179, i32 -8388607, i32 %178
+	%181 = icmp sgt i32 %180, 12800
+	%182 = select i1 %181, i32 0, i32 %180
+	%183 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.v, i64 0, i64 0), i64 %167
+	store i32 %182, i32* %183
+	%184 = zext i1 %181 to i8
+	%185 = getelementptr i8, i8* getelementptr ([64 x i8], [64 x i8]* @p1.spk, i64 0, i64 0), i64 %167
+	store i8 %184, i8* %185
+	%186 = add i64 %167, 1
+	br label %cx.head21
 
-cx.exit18:
+cx.exit23:
 	br label %cx.done12
 
-blk.head19:
-	%181 = phi i64 [ 0, %cx.done12 ], [ %199, %bits.done24 ]
-	%182 = icmp slt i64 %181, 1
-	br i1 %182, label %blk.body20, label %blk.exit21
+blk.head24:
+	%187 = phi i64 [ 0, %cx.done12 ], [ %206, %bits.done29 ]
+	%188 = icmp slt i64 %187, 1
+	br i1 %188, label %blk.body25, label %blk.exit26
 
-blk.body20:
-	%183 = getelementptr <64 x i8>, <64 x i8>* bitcast ([64 x i8]* @p0.spk to <64 x i8>*), i64 %181
-	%184 = load <64 x i8>, <64 x i8>* %183
-	%185 = icmp ne <64 x i8> %184, zeroinitializer
-	%186 = bitcast <64 x i1> %185 to i64
-	%187 = mul i64 %181, 64
-	br label %bits.head22
+blk.body25:
+	%189 = getelementptr <64 x i8>, <64 x i8>* bitcast ([64 x i8]* @p0.spk to <64 x i8>*), i64 %187
+	%190 = load <64 x i8>, <64 x i8>* %189
+	%191 = icmp ne <64 x i8> %190, zeroinitializer
+	%192 = bitcast <64 x i1> %191 to i64
+	%193 = mul i64 %187, 64
+	br label %bits.head27
 
-blk.exit21:
-	store i32 0, i32* @p1.nf
-	br label %blk.head25
+blk.exit26:
+	store i32 0, i32* getelementptr ([3 x i32], [3 x i32]* @p1.fired, i64 0, i64 0)
+	br label %blk.head30
 
-bits.head22:
-	%188 = phi i64 [ %186, %blk.body20 ], [ %198, %bits.body23 ]
-	%189 = icmp ne i64 %188, 0
-	br i1 %189, label %bits.body23, label %bits.done24
+bits.head27:
+	%194 = phi i64 [ %192, %blk.body25 ], [ %205, %bits.body28 ]
+	%195 = icmp ne i64 %194, 0
+	br i1 %195, label %bits.body28, label %bits.done29
 
-bits.body23:
-	%190 = call i64 @llvm.cttz.i64(i64 %188, i1 false)
-	%191 = add i64 %187, %190
-	%192 = trunc i64 %191 to i32
-	%193 = load i32, i32* @p0.nf
-	%194 = zext i32 %193 to i64
-	%195 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.fired, i64 0, i64 0), i64 %194
-	store i32 %192, i32* %195
-	%196 = add i32 %193, 1
-	store i32 %196, i32* @p0.nf
-	call void @deliver.1(i32 %192, i32 %t)
-	%197 = sub i64 %188, 1
-	%198 = and i64 %188, %197
-	br label %bits.head22
+bits.body28:
+	%196 = call i64 @llvm.cttz.i64(i64 %194, i1 false)
+	%197 = add i64 %193, %196
+	%198 = trunc i64 %197 to i32
+	%199 = load i32, i32* getelementptr ([5 x i32], [5 x i32]* @p0.fired, i64 0, i64 0)
+	%200 = zext i32 %199 to i64
+	%201 = add i64 %200, 1
+	%202 = getelementptr i32, i32* getelementptr ([5 x i32], [5 x i32]* @p0.fired, i64 0, i64 0), i64 %201
+	store i32 %198, i32* %202
+	%203 = add i32 %199, 1
+	store i32 %203, i32* getelementptr ([5 x i32], [5 x i32]* @p0.fired, i64 0, i64 0)
+	call void @deliver.1(i32 %198, i32 %t)
+	%204 = sub i64 %194, 1
+	%205 = and i64 %194, %204
+	br label %bits.head27
 
-bits.done24:
-	%199 = add i64 %181, 1
-	br label %blk.head19
+bits.done29:
+	%206 = add i64 %187, 1
+	br label %blk.head24
 
-blk.head25:
-	%200 = phi i64 [ 0, %blk.exit21 ], [ %218, %bits.done30 ]
-	%201 = icmp slt i64 %200, 1
-	br i1 %201, label %blk.body26, label %blk.exit27
+blk.head30:
+	%207 = phi i64 [ 0, %blk.exit26 ], [ %226, %bits.done35 ]
+	%208 = icmp slt i64 %207, 1
+	br i1 %208, label %blk.body31, label %blk.exit32
 
-blk.body26:
-	%202 = getelementptr <64 x i8>, <64 x i8>* bitcast ([64 x i8]* @p1.spk to <64 x i8>*), i64 %200
-	%203 = load <64 x i8>, <64 x i8>* %202
-	%204 = icmp ne <64 x i8> %203, zeroinitializer
-	%205 = bitcast <64 x i1> %204 to i64
-	%206 = mul i64 %200, 64
-	br label %bits.head28
+blk.body31:
+	%209 = getelementptr <64 x i8>, <64 x i8>* bitcast ([64 x i8]* @p1.spk to <64 x i8>*), i64 %207
+	%210 = load <64 x i8>, <64 x i8>* %209
+	%211 = icmp ne <64 x i8> %210, zeroinitializer
+	%212 = bitcast <64 x i1> %211 to i64
+	%213 = mul i64 %207, 64
+	br label %bits.head33
 
-blk.exit27:
+blk.exit32:
 	ret void
 
-bits.head28:
-	%207 = phi i64 [ %205, %blk.body26 ], [ %217, %bits.body29 ]
-	%208 = icmp ne i64 %207, 0
-	br i1 %208, label %bits.body29, label %bits.done30
+bits.head33:
+	%214 = phi i64 [ %212, %blk.body31 ], [ %225, %bits.body34 ]
+	%215 = icmp ne i64 %214, 0
+	br i1 %215, label %bits.body34, label %bits.done35
 
-bits.body29:
-	%209 = call i64 @llvm.cttz.i64(i64 %207, i1 false)
-	%210 = add i64 %206, %209
-	%211 = trunc i64 %210 to i32
-	%212 = load i32, i32* @p1.nf
-	%213 = zext i32 %212 to i64
-	%214 = getelementptr i32, i32* getelementptr ([2 x i32], [2 x i32]* @p1.fired, i64 0, i64 0), i64 %213
-	store i32 %211, i32* %214
-	%215 = add i32 %212, 1
-	store i32 %215, i32* @p1.nf
-	%216 = sub i64 %207, 1
-	%217 = and i64 %207, %216
-	br label %bits.head28
+bits.body34:
+	%216 = call i64 @llvm.cttz.i64(i64 %214, i1 false)
+	%217 = add i64 %213, %216
+	%218 = trunc i64 %217 to i32
+	%219 = load i32, i32* getelementptr ([3 x i32], [3 x i32]* @p1.fired, i64 0, i64 0)
+	%220 = zext i32 %219 to i64
+	%221 = add i64 %220, 1
+	%222 = getelementptr i32, i32* getelementptr ([3 x i32], [3 x i32]* @p1.fired, i64 0, i64 0), i64 %221
+	store i32 %218, i32* %222
+	%223 = add i32 %219, 1
+	store i32 %223, i32* getelementptr ([3 x i32], [3 x i32]* @p1.fired, i64 0, i64 0)
+	%224 = sub i64 %214, 1
+	%225 = and i64 %214, %224
+	br label %bits.head33
 
-bits.done30:
-	%218 = add i64 %200, 1
-	br label %blk.head25
+bits.done35:
+	%226 = add i64 %207, 1
+	br label %blk.head30
 }
 
 define void @snn_input(i32 %id, i32 %t) {
@@ -639,22 +694,18 @@ p1.3.9:
 
 define void @snn_emit() {
 entry:
-	%0 = bitcast i32* @p0.nf to i8*
-	%1 = load i8*, i8** @stdout
-	%2 = call i64 @fwrite(i8* %0, i64 4, i64 1, i8* %1)
-	%3 = load i32, i32* @p0.nf
-	%4 = zext i32 %3 to i64
-	%5 = bitcast i32* getelementptr ([4 x i32], [4 x i32]* @p0.fired, i64 0, i64 0) to i8*
-	%6 = load i8*, i8** @stdout
-	%7 = call i64 @fwrite(i8* %5, i64 4, i64 %4, i8* %6)
-	%8 = bitcast i32* @p1.nf to i8*
-	%9 = load i8*, i8** @stdout
-	%10 = call i64 @fwrite(i8* %8, i64 4, i64 1, i8* %9)
-	%11 = load i32, i32* @p1.nf
-	%12 = zext i32 %11 to i64
-	%13 = bitcast i32* getelementptr ([2 x i32], [2 x i32]* @p1.fired, i64 0, i64 0) to i8*
-	%14 = load i8*, i8** @stdout
-	%15 = call i64 @fwrite(i8* %13, i64 4, i64 %12, i8* %14)
+	%0 = load i32, i32* getelementptr ([5 x i32], [5 x i32]* @p0.fired, i64 0, i64 0)
+	%1 = zext i32 %0 to i64
+	%2 = bitcast i32* getelementptr ([5 x i32], [5 x i32]* @p0.fired, i64 0, i64 0) to i8*
+	%3 = add i64 %1, 1
+	%4 = load i8*, i8** @stdout
+	%5 = call i64 @fwrite(i8* %2, i64 4, i64 %3, i8* %4)
+	%6 = load i32, i32* getelementptr ([3 x i32], [3 x i32]* @p1.fired, i64 0, i64 0)
+	%7 = zext i32 %6 to i64
+	%8 = bitcast i32* getelementptr ([3 x i32], [3 x i32]* @p1.fired, i64 0, i64 0) to i8*
+	%9 = add i64 %7, 1
+	%10 = load i8*, i8** @stdout
+	%11 = call i64 @fwrite(i8* %8, i64 4, i64 %9, i8* %10)
 	ret void
 }
 
@@ -703,7 +754,7 @@ badmagic.done2:
 	br label %keepq.head3
 
 keepq.head3:
-	%16 = phi i64 [ 0, %badmagic.done2 ], [ %32, %isq.done7 ]
+	%16 = phi i64 [ 0, %badmagic.done2 ], [ %34, %isu.done9 ]
 	%17 = icmp slt i64 %16, %10
 	br i1 %17, label %keepq.body4, label %keepq.exit5
 
@@ -729,75 +780,84 @@ keepq.exit5:
 	%31 = alloca i64
 	store i64 0, i64* %31
 	call void @snn_reset()
-	br label %t.head8
+	br label %t.head10
 
 isq.then6:
 	store i32 1, i32* @snn_keep_q
 	br label %isq.done7
 
 isq.done7:
-	%32 = add i64 %16, 1
+	%32 = srem i32 %19, 4
+	%33 = icmp ne i32 %32, 1
+	br i1 %33, label %isu.then8, label %isu.done9
+
+isu.then8:
+	store i32 1, i32* @snn_keep_u
+	br label %isu.done9
+
+isu.done9:
+	%34 = add i64 %16, 1
 	br label %keepq.head3
 
-t.head8:
-	%33 = phi i64 [ 0, %keepq.exit5 ], [ %58, %pr.exit17 ]
-	%34 = icmp slt i64 %33, %7
-	br i1 %34, label %t.body9, label %t.exit10
+t.head10:
+	%35 = phi i64 [ 0, %keepq.exit5 ], [ %60, %pr.exit19 ]
+	%36 = icmp slt i64 %35, %7
+	br i1 %36, label %t.body11, label %t.exit12
 
-t.body9:
-	%35 = trunc i64 %33 to i32
-	call void @snn_step(i32 %35)
-	br label %ev.head11
+t.body11:
+	%37 = trunc i64 %35 to i32
+	call void @snn_step(i32 %37)
+	br label %ev.head13
 
-t.exit10:
-	%36 = alloca i32
-	store i32 827215443, i32* %36
-	%37 = bitcast i32* %36 to i8*
-	%38 = load i8*, i8** @stdout
-	%39 = call i64 @fwrite(i8* %37, i64 4, i64 1, i8* %38)
+t.exit12:
+	%38 = alloca i32
+	store i32 827215443, i32* %38
+	%39 = bitcast i32* %38 to i8*
 	%40 = load i8*, i8** @stdout
-	%41 = call i32 @fflush(i8* %40)
+	%41 = call i64 @fwrite(i8* %39, i64 4, i64 1, i8* %40)
+	%42 = load i8*, i8** @stdout
+	%43 = call i32 @fflush(i8* %42)
 	ret i32 0
 
-ev.head11:
-	%42 = load i64, i64* %31
-	%43 = icmp slt i64 %42, %25
-	br i1 %43, label %ev.check14, label %ev.done13
+ev.head13:
+	%44 = load i64, i64* %31
+	%45 = icmp slt i64 %44, %25
+	br i1 %45, label %ev.check16, label %ev.done15
 
-ev.body12:
-	%44 = mul i64 %42, 2
-	%45 = add i64 %44, 1
-	%46 = getelementptr i32, i32* %30, i64 %45
-	%47 = load i32, i32* %46
-	call void @snn_input(i32 %47, i32 %35)
-	%48 = add i64 %42, 1
-	store i64 %48, i64* %31
-	br label %ev.head11
+ev.body14:
+	%46 = mul i64 %44, 2
+	%47 = add i64 %46, 1
+	%48 = getelementptr i32, i32* %30, i64 %47
+	%49 = load i32, i32* %48
+	call void @snn_input(i32 %49, i32 %37)
+	%50 = add i64 %44, 1
+	store i64 %50, i64* %31
+	br label %ev.head13
 
-ev.done13:
+ev.done15:
 	call void @snn_emit()
-	br label %pr.head15
+	br label %pr.head17
 
-ev.check14:
-	%49 = mul i64 %42, 2
-	%50 = getelementptr i32, i32* %30, i64 %49
-	%51 = load i32, i32* %50
-	%52 = icmp eq i32 %51, %35
-	br i1 %52, label %ev.body12, label %ev.done13
+ev.check16:
+	%51 = mul i64 %44, 2
+	%52 = getelementptr i32, i32* %30, i64 %51
+	%53 = load i32, i32* %52
+	%54 = icmp eq i32 %53, %37
+	br i1 %54, label %ev.body14, label %ev.done15
 
-pr.head15:
-	%53 = phi i64 [ 0, %ev.done13 ], [ %57, %pr.body16 ]
-	%54 = icmp slt i64 %53, %10
-	br i1 %54, label %pr.body16, label %pr.exit17
+pr.head17:
+	%55 = phi i64 [ 0, %ev.done15 ], [ %59, %pr.body18 ]
+	%56 = icmp slt i64 %55, %10
+	br i1 %56, label %pr.body18, label %pr.exit19
 
-pr.body16:
-	%55 = getelementptr i32, i32* %15, i64 %53
-	%56 = load i32, i32* %55
-	call void @snn_probe(i32 %56)
-	%57 = add i64 %53, 1
-	br label %pr.head15
+pr.body18:
+	%57 = getelementptr i32, i32* %15, i64 %55
+	%58 = load i32, i32* %57
+	call void @snn_probe(i32 %58)
+	%59 = add i64 %55, 1
+	br label %pr.head17
 
-pr.exit17:
-	%58 = add i64 %33, 1
-	br label %t.head8
+pr.exit19:
+	%60 = add i64 %35, 1
+	br label %t.head10
 }

@@ -5,15 +5,15 @@ source_filename = "snnc"
 @stdin = external global i8*
 @stdout = external global i8*
 @snn_keep_q = internal global i32 0
+@snn_keep_u = internal global i32 0
 @p0.u = internal global [4 x i32] zeroinitializer, align 64
 @p0.v = internal global [4 x i32] zeroinitializer, align 64
 @p0.q = internal global [4 x i32] zeroinitializer, align 64
 @p0.ref = internal global [4 x i8] zeroinitializer, align 64
 @p0.spk = internal global [64 x i8] zeroinitializer, align 64
 @p0.acc = internal global [4 x i32] zeroinitializer, align 64
-@p0.fired = internal global [4 x i32] zeroinitializer, align 64
-@p0.nf = internal global i32 0
-@p0.refract = internal constant [4 x i8] [i8 1, i8 2, i8 4, i8 8]
+@p0.fired = internal global [5 x i32] zeroinitializer, align 64
+@p0.refract = internal constant [4 x i8] [i8 0, i8 1, i8 3, i8 7]
 @w0.w = internal constant [12 x i16] [i16 120, i16 120, i16 120, i16 120, i16 60, i16 60, i16 60, i16 60, i16 -90, i16 -90, i16 -90, i16 -90]
 
 declare i64 @fread(i8* %0, i64 %1, i64 %2, i8* %3)
@@ -27,6 +27,8 @@ declare void @exit(i32 %0)
 declare i32 @fflush(i8* %0)
 
 declare i32 @llvm.sadd.sat.i32(i32 %0, i32 %1)
+
+declare i8 @llvm.usub.sat.i8(i8 %0, i8 %1)
 
 declare i64 @llvm.cttz.i64(i64 %0, i1 %1)
 
@@ -109,7 +111,7 @@ i.body8:
 	br label %i.head7
 
 i.exit9:
-	store i32 0, i32* @p0.nf
+	store i32 0, i32* getelementptr ([5 x i32], [5 x i32]* @p0.fired, i64 0, i64 0)
 	ret void
 }
 
@@ -126,11 +128,11 @@ cx.noq2:
 	br label %cx.head7
 
 cx.done3:
-	store i32 0, i32* @p0.nf
+	store i32 0, i32* getelementptr ([5 x i32], [5 x i32]* @p0.fired, i64 0, i64 0)
 	br label %blk.head10
 
 cx.head4:
-	%2 = phi i64 [ 0, %cx.q1 ], [ %64, %cx.body5 ]
+	%2 = phi i64 [ 0, %cx.q1 ], [ %60, %cx.body5 ]
 	%3 = icmp slt i64 %2, 4
 	br i1 %3, label %cx.body5, label %cx.exit6
 
@@ -180,146 +182,139 @@ cx.body5:
 	%43 = add i32 %42, %29
 	%44 = icmp slt i32 %43, -1023
 	%45 = select i1 %44, i32 -1023, i32 %43
-	%46 = icmp sgt i32 %45, u0x7FFFFF
-	%47 = select i1 %46, i32 u0x7FFFFF, i32 %45
-	%48 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.ref, i64 0, i64 0), i64 %2
-	%49 = load i8, i8* %48
-	%50 = icmp sgt i8 %49, 0
-	%51 = select i1 %50, i32 0, i32 %47
-	%52 = icmp sgt i32 %51, 7680
-	%53 = select i1 %52, i32 0, i32 %51
-	%54 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.v, i64 0, i64 0), i64 %2
-	store i32 %53, i32* %54
-	%55 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.refract, i64 0, i64 0), i64 %2
-	%56 = load i8, i8* %55
-	%57 = select i1 %52, i8 %56, i8 %49
-	%58 = icmp sgt i8 %57, 0
-	%59 = zext i1 %58 to i8
-	%60 = sub i8 %57, %59
-	%61 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.ref, i64 0, i64 0), i64 %2
-	store i8 %60, i8* %61
-	%62 = zext i1 %52 to i8
-	%63 = getelementptr i8, i8* getelementptr ([64 x i8], [64 x i8]* @p0.spk, i64 0, i64 0), i64 %2
-	store i8 %62, i8* %63
-	%64 = add i64 %2, 1
+	%46 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.ref, i64 0, i64 0), i64 %2
+	%47 = load i8, i8* %46
+	%48 = icmp sgt i8 %47, 0
+	%49 = select i1 %48, i32 0, i32 %45
+	%50 = icmp sgt i32 %49, 7680
+	%51 = select i1 %50, i32 0, i32 %49
+	%52 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.v, i64 0, i64 0), i64 %2
+	store i32 %51, i32* %52
+	%53 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.refract, i64 0, i64 0), i64 %2
+	%54 = load i8, i8* %53
+	%55 = call i8 @llvm.usub.sat.i8(i8 %47, i8 1)
+	%56 = select i1 %50, i8 %54, i8 %55
+	%57 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.ref, i64 0, i64 0), i64 %2
+	store i8 %56, i8* %57
+	%58 = zext i1 %50 to i8
+	%59 = getelementptr i8, i8* getelementptr ([64 x i8], [64 x i8]* @p0.spk, i64 0, i64 0), i64 %2
+	store i8 %58, i8* %59
+	%60 = add i64 %2, 1
 	br label %cx.head4
 
 cx.exit6:
 	br label %cx.done3
 
 cx.head7:
-	%65 = phi i64 [ 0, %cx.noq2 ], [ %126, %cx.body8 ]
-	%66 = icmp slt i64 %65, 4
-	br i1 %66, label %cx.body8, label %cx.exit9
+	%61 = phi i64 [ 0, %cx.noq2 ], [ %118, %cx.body8 ]
+	%62 = icmp slt i64 %61, 4
+	br i1 %62, label %cx.body8, label %cx.exit9
 
 cx.body8:
-	%67 = add i64 0, %65
-	%68 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.acc, i64 0, i64 0), i64 %67
+	%63 = add i64 0, %61
+	%64 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.acc, i64 0, i64 0), i64 %63
+	%65 = load i32, i32* %64
+	store i32 0, i32* %64
+	%66 = shl i32 %65, 10
+	%67 = ashr i32 %66, 10
+	%68 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.u, i64 0, i64 0), i64 %61
 	%69 = load i32, i32* %68
-	store i32 0, i32* %68
-	%70 = shl i32 %69, 10
-	%71 = ashr i32 %70, 10
-	%72 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.u, i64 0, i64 0), i64 %65
-	%73 = load i32, i32* %72
-	%74 = ashr i32 %73, 12
-	%75 = trunc i32 %74 to i16
-	%76 = sext i16 %75 to i32
-	%77 = and i32 %73, 4095
-	%78 = ashr i32 %73, 31
-	%79 = lshr i32 %78, 20
-	%80 = mul i32 %77, 3295
-	%81 = add i32 %80, %79
-	%82 = lshr i32 %81, 12
-	%83 = mul i32 %76, 3295
-	%84 = add i32 %83, %82
-	%85 = add i32 %84, %71
+	%70 = ashr i32 %69, 12
+	%71 = trunc i32 %70 to i16
+	%72 = sext i16 %71 to i32
+	%73 = and i32 %69, 4095
+	%74 = ashr i32 %69, 31
+	%75 = lshr i32 %74, 20
+	%76 = mul i32 %73, 3295
+	%77 = add i32 %76, %75
+	%78 = lshr i32 %77, 12
+	%79 = mul i32 %72, 3295
+	%80 = add i32 %79, %78
+	%81 = add i32 %80, %67
+	%82 = shl i32 %81, 8
+	%83 = ashr i32 %82, 8
+	%84 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.u, i64 0, i64 0), i64 %61
+	store i32 %83, i32* %84
+	%85 = add i32 %83, 320
 	%86 = shl i32 %85, 8
 	%87 = ashr i32 %86, 8
-	%88 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.u, i64 0, i64 0), i64 %65
-	store i32 %87, i32* %88
-	%89 = add i32 %87, 320
-	%90 = shl i32 %89, 8
-	%91 = ashr i32 %90, 8
-	%92 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.v, i64 0, i64 0), i64 %65
-	%93 = load i32, i32* %92
-	%94 = ashr i32 %93, 12
-	%95 = trunc i32 %94 to i16
-	%96 = sext i16 %95 to i32
-	%97 = and i32 %93, 4095
-	%98 = ashr i32 %93, 31
-	%99 = lshr i32 %98, 20
-	%100 = mul i32 %97, 3796
-	%101 = add i32 %100, %99
-	%102 = lshr i32 %101, 12
-	%103 = mul i32 %96, 3796
-	%104 = add i32 %103, %102
-	%105 = add i32 %104, %91
-	%106 = icmp slt i32 %105, -1023
-	%107 = select i1 %106, i32 -1023, i32 %105
-	%108 = icmp sgt i32 %107, u0x7FFFFF
-	%109 = select i1 %108, i32 u0x7FFFFF, i32 %107
-	%110 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.ref, i64 0, i64 0), i64 %65
-	%111 = load i8, i8* %110
-	%112 = icmp sgt i8 %111, 0
-	%113 = select i1 %112, i32 0, i32 %109
-	%114 = icmp sgt i32 %113, 7680
-	%115 = select i1 %114, i32 0, i32 %113
-	%116 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.v, i64 0, i64 0), i64 %65
-	store i32 %115, i32* %116
-	%117 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.refract, i64 0, i64 0), i64 %65
-	%118 = load i8, i8* %117
-	%119 = select i1 %114, i8 %118, i8 %111
-	%120 = icmp sgt i8 %119, 0
-	%121 = zext i1 %120 to i8
-	%122 = sub i8 %119, %121
-	%123 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.ref, i64 0, i64 0), i64 %65
-	store i8 %122, i8* %123
-	%124 = zext i1 %114 to i8
-	%125 = getelementptr i8, i8* getelementptr ([64 x i8], [64 x i8]* @p0.spk, i64 0, i64 0), i64 %65
-	store i8 %124, i8* %125
-	%126 = add i64 %65, 1
+	%88 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.v, i64 0, i64 0), i64 %61
+	%89 = load i32, i32* %88
+	%90 = ashr i32 %89, 12
+	%91 = trunc i32 %90 to i16
+	%92 = sext i16 %91 to i32
+	%93 = and i32 %89, 4095
+	%94 = ashr i32 %89, 31
+	%95 = lshr i32 %94, 20
+	%96 = mul i32 %93, 3796
+	%97 = add i32 %96, %95
+	%98 = lshr i32 %97, 12
+	%99 = mul i32 %92, 3796
+	%100 = add i32 %99, %98
+	%101 = add i32 %100, %87
+	%102 = icmp slt i32 %101, -1023
+	%103 = select i1 %102, i32 -1023, i32 %101
+	%104 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.ref, i64 0, i64 0), i64 %61
+	%105 = load i8, i8* %104
+	%106 = icmp sgt i8 %105, 0
+	%107 = select i1 %106, i32 0, i32 %103
+	%108 = icmp sgt i32 %107, 7680
+	%109 = select i1 %108, i32 0, i32 %107
+	%110 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.v, i64 0, i64 0), i64 %61
+	store i32 %109, i32* %110
+	%111 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.refract, i64 0, i64 0), i64 %61
+	%112 = load i8, i8* %111
+	%113 = call i8 @llvm.usub.sat.i8(i8 %105, i8 1)
+	%114 = select i1 %108, i8 %112, i8 %113
+	%115 = getelementptr i8, i8* getelementptr ([4 x i8], [4 x i8]* @p0.ref, i64 0, i64 0), i64 %61
+	store i8 %114, i8* %115
+	%116 = zext i1 %108 to i8
+	%117 = getelementptr i8, i8* getelementptr ([64 x i8], [64 x i8]* @p0.spk, i64 0, i64 0), i64 %61
+	store i8 %116, i8* %117
+	%118 = add i64 %61, 1
 	br label %cx.head7
 
 cx.exit9:
 	br label %cx.done3
 
 blk.head10:
-	%127 = phi i64 [ 0, %cx.done3 ], [ %145, %bits.done15 ]
-	%128 = icmp slt i64 %127, 1
-	br i1 %128, label %blk.body11, label %blk.exit12
+	%119 = phi i64 [ 0, %cx.done3 ], [ %138, %bits.done15 ]
+	%120 = icmp slt i64 %119, 1
+	br i1 %120, label %blk.body11, label %blk.exit12
 
 blk.body11:
-	%129 = getelementptr <64 x i8>, <64 x i8>* bitcast ([64 x i8]* @p0.spk to <64 x i8>*), i64 %127
-	%130 = load <64 x i8>, <64 x i8>* %129
-	%131 = icmp ne <64 x i8> %130, zeroinitializer
-	%132 = bitcast <64 x i1> %131 to i64
-	%133 = mul i64 %127, 64
+	%121 = getelementptr <64 x i8>, <64 x i8>* bitcast ([64 x i8]* @p0.spk to <64 x i8>*), i64 %119
+	%122 = load <64 x i8>, <64 x i8>* %121
+	%123 = icmp ne <64 x i8> %122, zeroinitializer
+	%124 = bitcast <64 x i1> %123 to i64
+	%125 = mul i64 %119, 64
 	br label %bits.head13
 
 blk.exit12:
 	ret void
 
 bits.head13:
-	%134 = phi i64 [ %132, %blk.body11 ], [ %144, %bits.body14 ]
-	%135 = icmp ne i64 %134, 0
-	br i1 %135, label %bits.body14, label %bits.done15
+	%126 = phi i64 [ %124, %blk.body11 ], [ %137, %bits.body14 ]
+	%127 = icmp ne i64 %126, 0
+	br i1 %127, label %bits.body14, label %bits.done15
 
 bits.body14:
-	%136 = call i64 @llvm.cttz.i64(i64 %134, i1 false)
-	%137 = add i64 %133, %136
-	%138 = trunc i64 %137 to i32
-	%139 = load i32, i32* @p0.nf
-	%140 = zext i32 %139 to i64
-	%141 = getelementptr i32, i32* getelementptr ([4 x i32], [4 x i32]* @p0.fired, i64 0, i64 0), i64 %140
-	store i32 %138, i32* %141
-	%142 = add i32 %139, 1
-	store i32 %142, i32* @p0.nf
-	%143 = sub i64 %134, 1
-	%144 = and i64 %134, %143
+	%128 = call i64 @llvm.cttz.i64(i64 %126, i1 false)
+	%129 = add i64 %125, %128
+	%130 = trunc i64 %129 to i32
+	%131 = load i32, i32* getelementptr ([5 x i32], [5 x i32]* @p0.fired, i64 0, i64 0)
+	%132 = zext i32 %131 to i64
+	%133 = add i64 %132, 1
+	%134 = getelementptr i32, i32* getelementptr ([5 x i32], [5 x i32]* @p0.fired, i64 0, i64 0), i64 %133
+	store i32 %130, i32* %134
+	%135 = add i32 %131, 1
+	store i32 %135, i32* getelementptr ([5 x i32], [5 x i32]* @p0.fired, i64 0, i64 0)
+	%136 = sub i64 %126, 1
+	%137 = and i64 %126, %136
 	br label %bits.head13
 
 bits.done15:
-	%145 = add i64 %127, 1
+	%138 = add i64 %119, 1
 	br label %blk.head10
 }
 
@@ -376,14 +371,12 @@ p0.3.5:
 
 define void @snn_emit() {
 entry:
-	%0 = bitcast i32* @p0.nf to i8*
-	%1 = load i8*, i8** @stdout
-	%2 = call i64 @fwrite(i8* %0, i64 4, i64 1, i8* %1)
-	%3 = load i32, i32* @p0.nf
-	%4 = zext i32 %3 to i64
-	%5 = bitcast i32* getelementptr ([4 x i32], [4 x i32]* @p0.fired, i64 0, i64 0) to i8*
-	%6 = load i8*, i8** @stdout
-	%7 = call i64 @fwrite(i8* %5, i64 4, i64 %4, i8* %6)
+	%0 = load i32, i32* getelementptr ([5 x i32], [5 x i32]* @p0.fired, i64 0, i64 0)
+	%1 = zext i32 %0 to i64
+	%2 = bitcast i32* getelementptr ([5 x i32], [5 x i32]* @p0.fired, i64 0, i64 0) to i8*
+	%3 = add i64 %1, 1
+	%4 = load i8*, i8** @stdout
+	%5 = call i64 @fwrite(i8* %2, i64 4, i64 %3, i8* %4)
 	ret void
 }
 
@@ -432,7 +425,7 @@ badmagic.done2:
 	br label %keepq.head3
 
 keepq.head3:
-	%16 = phi i64 [ 0, %badmagic.done2 ], [ %32, %isq.done7 ]
+	%16 = phi i64 [ 0, %badmagic.done2 ], [ %34, %isu.done9 ]
 	%17 = icmp slt i64 %16, %10
 	br i1 %17, label %keepq.body4, label %keepq.exit5
 
@@ -458,75 +451,84 @@ keepq.exit5:
 	%31 = alloca i64
 	store i64 0, i64* %31
 	call void @snn_reset()
-	br label %t.head8
+	br label %t.head10
 
 isq.then6:
 	store i32 1, i32* @snn_keep_q
 	br label %isq.done7
 
 isq.done7:
-	%32 = add i64 %16, 1
+	%32 = srem i32 %19, 4
+	%33 = icmp ne i32 %32, 1
+	br i1 %33, label %isu.then8, label %isu.done9
+
+isu.then8:
+	store i32 1, i32* @snn_keep_u
+	br label %isu.done9
+
+isu.done9:
+	%34 = add i64 %16, 1
 	br label %keepq.head3
 
-t.head8:
-	%33 = phi i64 [ 0, %keepq.exit5 ], [ %58, %pr.exit17 ]
-	%34 = icmp slt i64 %33, %7
-	br i1 %34, label %t.body9, label %t.exit10
+t.head10:
+	%35 = phi i64 [ 0, %keepq.exit5 ], [ %60, %pr.exit19 ]
+	%36 = icmp slt i64 %35, %7
+	br i1 %36, label %t.body11, label %t.exit12
 
-t.body9:
-	%35 = trunc i64 %33 to i32
-	call void @snn_step(i32 %35)
-	br label %ev.head11
+t.body11:
+	%37 = trunc i64 %35 to i32
+	call void @snn_step(i32 %37)
+	br label %ev.head13
 
-t.exit10:
-	%36 = alloca i32
-	store i32 827215443, i32* %36
-	%37 = bitcast i32* %36 to i8*
-	%38 = load i8*, i8** @stdout
-	%39 = call i64 @fwrite(i8* %37, i64 4, i64 1, i8* %38)
+t.exit12:
+	%38 = alloca i32
+	store i32 827215443, i32* %38
+	%39 = bitcast i32* %38 to i8*
 	%40 = load i8*, i8** @stdout
-	%41 = call i32 @fflush(i8* %40)
+	%41 = call i64 @fwrite(i8* %39, i64 4, i64 1, i8* %40)
+	%42 = load i8*, i8** @stdout
+	%43 = call i32 @fflush(i8* %42)
 	ret i32 0
 
-ev.head11:
-	%42 = load i64, i64* %31
-	%43 = icmp slt i64 %42, %25
-	br i1 %43, label %ev.check14, label %ev.done13
+ev.head13:
+	%44 = load i64, i64* %31
+	%45 = icmp slt i64 %44, %25
+	br i1 %45, label %ev.check16, label %ev.done15
 
-ev.body12:
-	%44 = mul i64 %42, 2
-	%45 = add i64 %44, 1
-	%46 = getelementptr i32, i32* %30, i64 %45
-	%47 = load i32, i32* %46
-	call void @snn_input(i32 %47, i32 %35)
-	%48 = add i64 %42, 1
-	store i64 %48, i64* %31
-	br label %ev.head11
+ev.body14:
+	%46 = mul i64 %44, 2
+	%47 = add i64 %46, 1
+	%48 = getelementptr i32, i32* %30, i64 %47
+	%49 = load i32, i32* %48
+	call void @snn_input(i32 %49, i32 %37)
+	%50 = add i64 %44, 1
+	store i64 %50, i64* %31
+	br label %ev.head13
 
-ev.done13:
+ev.done15:
 	call void @snn_emit()
-	br label %pr.head15
+	br label %pr.head17
 
-ev.check14:
-	%49 = mul i64 %42, 2
-	%50 = getelementptr i32, i32* %30, i64 %49
-	%51 = load i32, i32* %50
-	%52 = icmp eq i32 %51, %35
-	br i1 %52, label %ev.body12, label %ev.done13
+ev.check16:
+	%51 = mul i64 %44, 2
+	%52 = getelementptr i32, i32* %30, i64 %51
+	%53 = load i32, i32* %52
+	%54 = icmp eq i32 %53, %37
+	br i1 %54, label %ev.body14, label %ev.done15
 
-pr.head15:
-	%53 = phi i64 [ 0, %ev.done13 ], [ %57, %pr.body16 ]
-	%54 = icmp slt i64 %53, %10
-	br i1 %54, label %pr.body16, label %pr.exit17
+pr.head17:
+	%55 = phi i64 [ 0, %ev.done15 ], [ %59, %pr.body18 ]
+	%56 = icmp slt i64 %55, %10
+	br i1 %56, label %pr.body18, label %pr.exit19
 
-pr.body16:
-	%55 = getelementptr i32, i32* %15, i64 %53
-	%56 = load i32, i32* %55
-	call void @snn_probe(i32 %56)
-	%57 = add i64 %53, 1
-	br label %pr.head15
+pr.body18:
+	%57 = getelementptr i32, i32* %15, i64 %55
+	%58 = load i32, i32* %57
+	call void @snn_probe(i32 %58)
+	%59 = add i64 %55, 1
+	br label %pr.head17
 
-pr.exit17:
-	%58 = add i64 %33, 1
-	br label %t.head8
+pr.exit19:
+	%60 = add i64 %35, 1
+	br label %t.head10
 }
