@@ -149,6 +149,9 @@ func build(ctx context.Context, module string) (string, error) {
 	h.Write([]byte(module))
 	h.Write([]byte(tc.version))
 	h.Write([]byte(strings.Join(tc.optFlags(), " ")))
+	if tc.ownRuntime() {
+		h.Write([]byte(runtimeC))
+	}
 	key := hex.EncodeToString(h.Sum(nil))[:32]
 	dir := filepath.Join(cacheDir(), key)
 	bin := filepath.Join(dir, "net")
@@ -184,13 +187,33 @@ func build(ctx context.Context, module string) (string, error) {
 	if err := run(tc.llc, append(tc.optFlags(), "-filetype=obj", "-relocation-model=pic", bc, "-o", obj)...); err != nil {
 		return "", err
 	}
-	if err := run(tc.cc, obj, "-o", exe); err != nil {
-		return "", err
+	if !tc.ownRuntime() || linkOwnRuntime(run, tc.cc, tmp, obj, exe) != nil {
+		if err := run(tc.cc, obj, "-o", exe); err != nil {
+			return "", err
+		}
 	}
 	if err := os.Rename(exe, bin); err != nil {
 		return "", fmt.Errorf("%w: %v", ErrBuild, err)
 	}
 	return bin, nil
+}
+
+// ownRuntime reports whether binaries link runtimeC instead of glibc (x86-64 Linux).
+func (tc *toolchain) ownRuntime() bool {
+	tr := tc.hostTriple()
+	return strings.HasPrefix(tr, "x86_64") && strings.Contains(tr, "linux")
+}
+
+// linkOwnRuntime compiles runtimeC and links obj with it, static and without libc.
+func linkOwnRuntime(run func(string, ...string) error, cc, tmp, obj, exe string) error {
+	src, rt := filepath.Join(tmp, "rt.c"), filepath.Join(tmp, "rt.o")
+	if err := os.WriteFile(src, []byte(runtimeC), 0o644); err != nil {
+		return err
+	}
+	if err := run(cc, "-O2", "-ffreestanding", "-fno-builtin", "-fno-stack-protector", "-fno-pie", "-c", src, "-o", rt); err != nil {
+		return err
+	}
+	return run(cc, "-static", "-nostdlib", "-no-pie", obj, rt, "-o", exe)
 }
 
 // request is one run of the native program.
