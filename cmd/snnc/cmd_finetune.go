@@ -60,7 +60,7 @@ faults off) in the forward pass: the baseline in-the-loop training must beat.`,
 	fl.StringVar(&f.schedule, "schedule", hil.Defaults.Schedule, "learning-rate schedule: cosine or const")
 	fl.IntVar(&f.trainN, "train-samples", 0, "use only the first K training samples")
 	fl.IntVar(&f.testN, "samples", 0, "evaluate only the first K test samples")
-	fl.IntVar(&f.valN, "val-samples", 500, "keep the weights with the best chip accuracy on K validation samples, measured before and after every epoch (the data set's validation split, else the last K training samples, which are then not trained on); 0 keeps the last epoch's")
+	fl.IntVar(&f.valN, "val-samples", 1000, "keep the weights with the best chip accuracy on K validation samples, measured before and after every epoch (the data set's validation split, else the last K training samples, which are then not trained on); 0 keeps the last epoch's")
 	fl.Float64Var(&f.headroom, "headroom", 0, "weight-range headroom of the in-loop compile (0: the target's default, 1: off)")
 	fl.StringVar(&f.method, "method", "hil", "hil (chip in the loop) or qat (simulation with the target's quantizer)")
 	fl.BoolVar(&f.noMem, "no-membranes", false, "use recorded spikes only (re-simulate membranes) even where the target exposes membranes")

@@ -30,6 +30,14 @@ const ObsPrefix = "hil_"
 // the raw integer state, so the nominal model is re-simulated there).
 var membraneProbe = map[string]string{"ref": "v", "crossbar": "v", "analog": "v"}
 
+// biasSteadyState names the targets that realize the float model's Affine bias (a
+// current bias: I_t = α·I_{t−1} + W·x_t + b) as a constant drive b/(1 − α) of the
+// membrane from chip step 0 (loihi: "Affine bias enters v at its synaptic steady state",
+// the precision note of its compile report). On these targets the re-simulated membrane
+// (used in the surrogate where the chip exposes none) follows the chip: constant bias
+// drive, integrated during the layer's Lag steps before its first input arrives.
+var biasSteadyState = map[string]bool{"loihi": true}
+
 // Lag returns the chip steps by which layer li (0-based) of the model is late on the
 // named target: 0 on ref (it runs edge_latency zero exactly); one step per layer on the
 // hardware targets, whose every projection (and the input) is delivered one step later.
@@ -255,6 +263,9 @@ func (r *recorder) record(ctx context.Context, ds *data.Dataset, i int, seed uin
 	r.work.Forward(&in, override)
 	for li, ly := range m.Layers {
 		r.st.U[li] = r.work.U[li]
+		if r.probes[li] == "" && biasSteadyState[r.target] {
+			r.st.U[li] = r.chipBiasU(li)
+		}
 		if r.probes[li] == "" {
 			continue
 		}
@@ -305,4 +316,62 @@ func (r *recorder) hasMembranes() bool {
 		}
 	}
 	return false
+}
+
+// chipBiasU returns layer li's membrane re-simulated as a biasSteadyState target computes
+// it, on the model's time axis: the float model's synaptic current without its bias part
+// (r.work.I minus b·Σ_{k≤t} α^k), the bias entering the membrane as the constant
+// b/(1 − α) from chip step 0 (Lag(li) steps of bias alone first, with the model's
+// threshold and reset), the recorded spikes resetting the membrane. Requires a prior
+// r.work.Forward with the recorded spikes as override.
+func (r *recorder) chipBiasU(li int) []float64 {
+	m := r.m
+	c := &m.Cfg
+	ly := m.Layers[li]
+	n, T := ly.Out, r.steps
+	U := r.memBuf(li)
+	I := r.work.I[li]
+	var S []float64
+	if ly.Spiking {
+		S = r.st.S[li]
+	}
+	lag := Lag(r.target, li)
+	for j := 0; j < n; j++ {
+		b := 0.0
+		if j < len(ly.B) {
+			b = ly.B[j]
+		}
+		drive := b / (1 - c.Alpha)
+		v := 0.0
+		for k := 0; k < lag; k++ { // bias alone before the first input
+			v = c.Beta*v + drive
+			if ly.Spiking && v > c.Threshold {
+				if c.Reset == train.ResetSubtract {
+					v -= c.Threshold
+				} else {
+					v = 0
+				}
+			}
+		}
+		bcur, apow := 0.0, 1.0 // bias part of the float current: b·Σ_{k≤t} α^k
+		prevS := 0.0
+		for t := 0; t < T; t++ {
+			bcur += b * apow
+			apow *= c.Alpha
+			in := I[t*n+j] - bcur + drive
+			switch {
+			case !ly.Spiking:
+				v = c.Beta*v + in
+			case c.Reset == train.ResetSubtract:
+				v = c.Beta*v + in - c.Threshold*prevS
+			default:
+				v = c.Beta*v*(1-prevS) + in
+			}
+			U[t*n+j] = v
+			if S != nil {
+				prevS = S[t*n+j]
+			}
+		}
+	}
+	return U
 }

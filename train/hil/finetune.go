@@ -30,6 +30,10 @@ type Options struct {
 	// loop, through SetWeights) before training and after every epoch, and the best
 	// weights are kept (never the test split).
 	Val *data.Dataset
+	// ValInLoop measures the validation accuracy on the in-loop instance through
+	// SetWeights instead of a fresh compile of the candidate weights for the same chip
+	// instance (the default: it is what Finetune deploys and reports as FineTuned).
+	ValInLoop bool
 	// Headroom (> 1) widens the weight range of the in-loop compile (see observed); 0
 	// picks the target's default (DefaultHeadroom), 1 turns it off.
 	Headroom float64
@@ -179,7 +183,11 @@ func Finetune(ctx context.Context, m *train.Model, meta train.ExportMeta, target
 		return nil, nil, fmt.Errorf("compile the observed network: %w", err)
 	}
 	ft := m.Clone()
-	if err := loop(ctx, ft, mach, target, trainSet, opt, rep); err != nil {
+	fresh := func(c *train.Model) (targets.Machine, error) {
+		mc, _, err := deploy(c, meta, target, topt, false, 1)
+		return mc, err
+	}
+	if err := loop(ctx, ft, mach, fresh, target, trainSet, opt, rep); err != nil {
 		return nil, nil, err
 	}
 	il, err := EvaluateChip(ctx, mach, target, ft, test, opt.Encoder, opt.Steps, opt.EvalSeed, nil)
@@ -249,8 +257,11 @@ func writeWeights(chip Chip, m *train.Model) error {
 	return nil
 }
 
-// loop is the in-the-loop training of ft with the chip.
-func loop(ctx context.Context, ft *train.Model, chip Chip, target string, tr *data.Dataset, opt Options, rep *Report) error {
+// loop is the in-the-loop training of ft with the chip. fresh, when not nil, compiles a
+// model afresh for the chip instance (what Finetune finally deploys); the validation
+// selection then measures that compile rather than the in-loop instance programmed
+// through SetWeights, whose weight range (headroom) and quantization grid differ.
+func loop(ctx context.Context, ft *train.Model, chip Chip, fresh func(*train.Model) (targets.Machine, error), target string, tr *data.Dataset, opt Options, rep *Report) error {
 	if n := opt.Encoder.Inputs(tr.Features()); n != ft.Layers[0].In {
 		return fmt.Errorf("%w: %s encoded by %s has %d inputs, the model has %d", ErrOptions, tr.Name, opt.Encoder.Name(), n, ft.Layers[0].In)
 	}
@@ -276,10 +287,17 @@ func loop(ctx context.Context, ft *train.Model, chip Chip, target string, tr *da
 		if opt.Val == nil || opt.Val.Len() == 0 {
 			return 0, nil
 		}
-		if err := writeWeights(chip, ft); err != nil {
+		var vc Chip = chip
+		if fresh != nil && !opt.ValInLoop {
+			mc, err := fresh(ft)
+			if err != nil {
+				return 0, fmt.Errorf("compile for validation: %w", err)
+			}
+			vc = mc
+		} else if err := writeWeights(chip, ft); err != nil {
 			return 0, err
 		}
-		v, err := EvaluateChip(ctx, chip, target, ft, opt.Val, opt.Encoder, opt.Steps, opt.EvalSeed, nil)
+		v, err := EvaluateChip(ctx, vc, target, ft, opt.Val, opt.Encoder, opt.Steps, opt.EvalSeed, nil)
 		if err != nil {
 			return 0, err
 		}
