@@ -107,15 +107,7 @@ func runFinetune(cmd *cobra.Command, f *finetuneFlags, path string) error {
 	if err := modelDefaults(meta, &f.dataset, &f.encoder, &f.steps); err != nil {
 		return err
 	}
-	enc, err := data.ParseEncoder(f.encoder)
-	if err != nil {
-		return usagef("--encoder: %v", err)
-	}
-	dataSeed := meta.Seed
-	if dataSeed == 0 {
-		dataSeed = 1
-	}
-	sp, err := data.Load(f.dataset, data.Options{Seed: dataSeed})
+	enc, sp, err := modelData(meta, f.dataset, f.encoder)
 	if err != nil {
 		return err
 	}

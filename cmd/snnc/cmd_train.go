@@ -368,15 +368,7 @@ func runEval(cmd *cobra.Command, f *evalFlags, path string) error {
 			}
 		}
 	}
-	enc, err := data.ParseEncoder(f.encoder)
-	if err != nil {
-		return usagef("--encoder: %v", err)
-	}
-	dataSeed := meta.Seed
-	if dataSeed == 0 {
-		dataSeed = 1
-	}
-	sp, err := data.Load(f.dataset, data.Options{Seed: dataSeed})
+	enc, sp, err := modelData(meta, f.dataset, f.encoder)
 	if err != nil {
 		return err
 	}
@@ -485,4 +477,22 @@ func modelDefaults(meta *train.ExportMeta, dataset, encoder *string, steps *int)
 		*steps = p.Steps
 	}
 	return nil
+}
+
+// modelData parses the encoder and loads the data set with the seed the model was trained
+// with (1 when it records none), so evaluation sees the same splits as training.
+func modelData(meta *train.ExportMeta, dataset, encoder string) (data.Encoder, *data.Splits, error) {
+	enc, err := data.ParseEncoder(encoder)
+	if err != nil {
+		return nil, nil, usagef("--encoder: %v", err)
+	}
+	seed := meta.Seed
+	if seed == 0 {
+		seed = 1
+	}
+	sp, err := data.Load(dataset, data.Options{Seed: seed})
+	if err != nil {
+		return nil, nil, err
+	}
+	return enc, sp, nil
 }

@@ -313,15 +313,7 @@ func loop(ctx context.Context, ft *train.Model, chip Chip, fresh func(*train.Mod
 	rep.ValStart = va
 	for ep := 0; ep < opt.Epochs; ep++ {
 		t0 := time.Now()
-		for i := range order {
-			order[i] = i
-		}
-		r := emulator.NewRand(opt.Seed, 1<<40+uint64(ep))
-		for i := len(order) - 1; i > 0; i-- {
-			j := r.Intn(i + 1)
-			order[i], order[j] = order[j], order[i]
-		}
-		encSeed := emulator.NewRand(opt.Seed, 1<<41+uint64(ep)).Uint64()
+		encSeed := epochOrder(order, opt.Seed, ep)
 		lr := adam.Rate()
 		var loss float64
 		correct := 0
@@ -385,4 +377,19 @@ func copyParams(dst, src *train.Model) {
 		copy(d.B, s.B)
 		copy(d.V, s.V)
 	}
+}
+
+// epochOrder fills order with epoch ep's shuffled sample order and returns the epoch's
+// encoder seed; both come from seeded streams of seed (Finetune and QAT share them, so
+// the two see the same samples in the same order).
+func epochOrder(order []int, seed uint64, ep int) uint64 {
+	for i := range order {
+		order[i] = i
+	}
+	r := emulator.NewRand(seed, 1<<40+uint64(ep))
+	for i := len(order) - 1; i > 0; i-- {
+		j := r.Intn(i + 1)
+		order[i], order[j] = order[j], order[i]
+	}
+	return emulator.NewRand(seed, 1<<41+uint64(ep)).Uint64()
 }

@@ -6,7 +6,6 @@ import (
 	"math"
 	"time"
 
-	"github.com/snnc/snnc/emulator"
 	"github.com/snnc/snnc/targets"
 	"github.com/snnc/snnc/train"
 	"github.com/snnc/snnc/train/data"
@@ -101,15 +100,7 @@ func QAT(ctx context.Context, m *train.Model, meta train.ExportMeta, target stri
 	done, total := 0, opt.Epochs*tr.Len()
 	for ep := 0; ep < opt.Epochs; ep++ {
 		t0 := time.Now()
-		for i := range order {
-			order[i] = i
-		}
-		r := emulator.NewRand(opt.Seed, 1<<40+uint64(ep))
-		for i := len(order) - 1; i > 0; i-- {
-			j := r.Intn(i + 1)
-			order[i], order[j] = order[j], order[i]
-		}
-		encSeed := emulator.NewRand(opt.Seed, 1<<41+uint64(ep)).Uint64()
+		encSeed := epochOrder(order, opt.Seed, ep)
 		lr := adam.Rate()
 		var loss float64
 		correct := 0
