@@ -2,10 +2,8 @@ package llvm
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math/bits"
 	"os"
 	"path/filepath"
 	"sort"
@@ -20,6 +18,7 @@ import (
 	"github.com/snnc/snnc/ir/snnjson"
 	"github.com/snnc/snnc/targets"
 	_ "github.com/snnc/snnc/targets/loihi"
+	"github.com/snnc/snnc/targets/loihi/loihifix"
 )
 
 // needTools skips a test when the LLVM toolchain is not installed (the error names the
@@ -117,160 +116,18 @@ func countSpikes(tr *emulator.Trace) int {
 
 const fixtureDir = "../../../shared/fixtures/loihi"
 
-type fixLayer struct {
-	Weights       [][]float64     `json:"weights"`
-	WeightExp     *float64        `json:"weight_exp"`
-	NumWeightBits *float64        `json:"num_weight_bits"`
-	SignMode      *string         `json:"sign_mode"`
-	Du            float64         `json:"du"`
-	Dv            float64         `json:"dv"`
-	Vth           float64         `json:"vth"`
-	BiasMant      json.RawMessage `json:"bias_mant"`
-	BiasExp       json.RawMessage `json:"bias_exp"`
-	RefractDelay  json.RawMessage `json:"refract_delay"`
-	U0            json.RawMessage `json:"u0"`
-	V0            json.RawMessage `json:"v0"`
-	Vmin          *float64        `json:"vmin"`
-	Vmax          *float64        `json:"vmax"`
-}
+type fixture = loihifix.Fixture
 
-type fixture struct {
-	Name        string                   `json:"name"`
-	Reference   string                   `json:"reference"`
-	NumSteps    int                      `json:"num_steps"`
-	InputRaster [][]int                  `json:"input_raster"`
-	Layers      []fixLayer               `json:"layers"`
-	Expected    []map[string][][]float64 `json:"expected"`
-}
-
-// fixVec decodes a scalar-or-array parameter into n values.
-func fixVec(raw json.RawMessage, n int, def float64) ([]float64, error) {
-	out := make([]float64, n)
-	if len(raw) == 0 || string(raw) == "null" {
-		for i := range out {
-			out[i] = def
-		}
-		return out, nil
-	}
-	var a []float64
-	if err := json.Unmarshal(raw, &a); err == nil {
-		if len(a) != n {
-			return nil, fmt.Errorf("%d values for %d neurons", len(a), n)
-		}
-		return a, nil
-	}
-	var s float64
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, err
-	}
-	for i := range out {
-		out[i] = s
-	}
-	return out, nil
-}
-
-// fixtureNetlist builds the native netlist of a fixture (snnc.loihi.CUBA populations
-// L0, L1, …; Dense projections with native weight_exp), as spec §5 describes.
-func fixtureNetlist(f *fixture) (*ir.Netlist, *emulator.Stimulus, error) {
-	nl := &ir.Netlist{Semantics: ir.DefaultSemantics(1e-3)}
-	stim := &emulator.Stimulus{Dt: 1e-3, Steps: f.NumSteps, Streams: map[string]*emulator.Stream{}}
-	prev, prevSize := "in", 0
-	if f.InputRaster != nil {
-		prevSize = len(f.InputRaster[0])
-		nl.Inputs = append(nl.Inputs, &ir.Port{Name: "in", Shape: []int{prevSize}, Size: prevSize})
-		s := &emulator.Stream{Shape: []int{prevSize}}
-		for t, row := range f.InputRaster {
-			for j, x := range row {
-				if x != 0 {
-					s.Times = append(s.Times, t)
-					s.Indices = append(s.Indices, j)
-				}
-			}
-		}
-		stim.Streams["in"] = s
-	}
-	for k, l := range f.Layers {
-		n := len(l.Weights)
-		if n == 0 {
-			var tmp []float64
-			if json.Unmarshal(l.BiasMant, &tmp) == nil {
-				n = len(tmp)
-			} else {
-				n = len(f.Expected[k]["u"][0])
-			}
-		}
-		name := fmt.Sprintf("L%d", k)
-		p := &ir.Population{Name: name, Model: ir.TLoihiCUBA, Shape: []int{n}, Size: n, Spiking: true, Order: k,
-			Params: map[string][]float64{"du": {l.Du}, "dv": {l.Dv}, "vth": {l.Vth}}, Compare: ">",
-			Reset: ir.ResetRule{Mode: "to_value", Timing: "immediate"}}
-		for _, kv := range []struct {
-			key string
-			raw json.RawMessage
-			def float64
-		}{{"bias_mant", l.BiasMant, 0}, {"bias_exp", l.BiasExp, 0}, {"refract_delay", l.RefractDelay, 1}, {"u0", l.U0, 0}, {"v0", l.V0, 0}} {
-			v, err := fixVec(kv.raw, n, kv.def)
-			if err != nil {
-				return nil, nil, fmt.Errorf("layer %d %s: %v", k, kv.key, err)
-			}
-			p.Params[kv.key] = v
-		}
-		if l.Vmin != nil { // vmin = −2^neg_vm_limit + 1
-			p.Params["neg_vm_limit"] = []float64{float64(bits.Len64(uint64(-*l.Vmin+1)) - 1)}
-		}
-		if l.Vmax != nil { // vmax = 2^(9 + 2·pos_vm_limit) − 1
-			p.Params["pos_vm_limit"] = []float64{float64((bits.Len64(uint64(*l.Vmax+1)) - 1 - 9) / 2)}
-		}
-		nl.Populations = append(nl.Populations, p)
-		if l.Weights != nil {
-			pr := &ir.Projection{Name: "D" + name, Pre: prev, Post: name, PreSize: len(l.Weights[0]), PostSize: n, Kind: ir.Dense,
-				Latency: 1, Native: map[string]float64{"weight_exp": 0, "num_weight_bits": 8}}
-			if pr.PreSize != prevSize {
-				return nil, nil, fmt.Errorf("layer %d: %d inputs, previous layer has %d", k, pr.PreSize, prevSize)
-			}
-			for _, row := range l.Weights {
-				pr.W = append(pr.W, row...)
-			}
-			if l.WeightExp != nil {
-				pr.Native["weight_exp"] = *l.WeightExp
-			}
-			if l.NumWeightBits != nil {
-				pr.Native["num_weight_bits"] = *l.NumWeightBits
-			}
-			if l.SignMode != nil {
-				pr.Attrs = map[string]string{"sign_mode": *l.SignMode}
-			}
-			nl.Projections = append(nl.Projections, pr)
-		}
-		prev, prevSize = name, n
-	}
-	last := nl.Populations[len(nl.Populations)-1]
-	nl.Outputs = append(nl.Outputs, &ir.Port{Name: "out", Shape: last.Shape, Size: last.Size, Source: last.Name, Kind: "spikes"})
-	return nl, stim, nil
-}
+// fixtureNetlist builds the native netlist of a fixture (loihifix, spec §5).
+func fixtureNetlist(f *fixture) (*ir.Netlist, *emulator.Stimulus, error) { return f.Netlist() }
 
 func loadFixtures(t *testing.T) []*fixture {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(fixtureDir, "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Skipf("no fixtures in %s (%v)", fixtureDir, err)
+	fs, err := loihifix.Load(fixtureDir)
+	if err != nil {
+		t.Skipf("%v", err)
 	}
-	sort.Strings(files)
-	var out []*fixture
-	for _, fn := range files {
-		b, err := os.ReadFile(fn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f := &fixture{}
-		if err := json.Unmarshal(b, f); err != nil {
-			t.Fatalf("%s: %v", fn, err)
-		}
-		if f.Name == "" {
-			f.Name = strings.TrimSuffix(filepath.Base(fn), ".json")
-		}
-		out = append(out, f)
-	}
-	return out
+	return fs
 }
 
 // TestFixturesMatchLoihi runs every public fixture's network in chip mode on the Go
