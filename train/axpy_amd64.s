@@ -37,23 +37,6 @@ loop:
 	VZEROUPPER
 	RET
 
-// func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-TEXT ·cpuid(SB), NOSPLIT, $0-24
-	MOVL eaxArg+0(FP), AX
-	MOVL ecxArg+4(FP), CX
-	CPUID
-	MOVL AX, eax+8(FP)
-	MOVL BX, ebx+12(FP)
-	MOVL CX, ecx+16(FP)
-	MOVL DX, edx+20(FP)
-	RET
-
-// func xgetbv0() (eax uint32)
-TEXT ·xgetbv0(SB), NOSPLIT, $0-4
-	MOVL   $0, CX
-	XGETBV
-	MOVL   AX, eax+0(FP)
-	RET
 
 // func closedStepAVX2(I, U, S, acc, accK, h *float64, n int, c *[8]float64, mask *byte)
 // One forward step of the closed-form hidden layer (see batchWork.closed) for n neurons
