@@ -146,13 +146,9 @@ func jsonPaths(err error) error {
 }
 
 func (d *decoder) document(data []byte) *ir.Graph {
-	ms, dups, err := members(data)
-	if err != nil {
-		d.add("(document)", err, "")
+	ms, ok := d.object("", data, "duplicate key")
+	if !ok {
 		return nil
-	}
-	for _, k := range dups {
-		d.add(k, ErrKey, "duplicate key")
 	}
 	top := map[string]json.RawMessage{}
 	for _, m := range ms {
@@ -277,13 +273,9 @@ func (d *decoder) requires(g *ir.Graph, raw json.RawMessage) {
 var timeUnits = map[string]float64{"s": 1, "ms": 1e-3, "us": 1e-6}
 
 func (d *decoder) time(g *ir.Graph, raw json.RawMessage) {
-	ms, dups, err := members(raw)
-	if err != nil {
-		d.add("time", err, "")
+	ms, ok := d.object("time", raw, "duplicate key")
+	if !ok {
 		return
-	}
-	for _, k := range dups {
-		d.add(child("time", k), ErrKey, "duplicate key")
 	}
 	dt, unit, haveDt := 0.0, "s", false
 	for _, m := range ms {
@@ -341,13 +333,9 @@ func (d *decoder) enum(path string, raw json.RawMessage, allowed []string) strin
 var defaultKeys = []string{"reset", "threshold_compare", "edge_latency", "recurrence", "fan_in"}
 
 func (d *decoder) defaults(g *ir.Graph, raw json.RawMessage) {
-	ms, dups, err := members(raw)
-	if err != nil {
-		d.add("defaults", err, "")
+	ms, ok := d.object("defaults", raw, "duplicate key")
+	if !ok {
 		return
-	}
-	for _, k := range dups {
-		d.add(child("defaults", k), ErrKey, "duplicate key")
 	}
 	s := &g.Semantics
 	for _, m := range ms {
@@ -371,13 +359,9 @@ func (d *decoder) defaults(g *ir.Graph, raw json.RawMessage) {
 
 // reset reads a (possibly partial) reset rule over the values already in r.
 func (d *decoder) reset(path string, raw json.RawMessage, r *ir.ResetRule) {
-	ms, dups, err := members(raw)
-	if err != nil {
-		d.add(path, err, "")
+	ms, ok := d.object(path, raw, "duplicate key")
+	if !ok {
 		return
-	}
-	for _, k := range dups {
-		d.add(child(path, k), ErrKey, "duplicate key")
 	}
 	for _, m := range ms {
 		p := child(path, m.key)
@@ -407,13 +391,9 @@ func (d *decoder) graph(path string, raw json.RawMessage, g *ir.Graph, depth int
 		d.add(path, ErrValue, "NIRGraph nested deeper than %d", maxNesting)
 		return
 	}
-	ms, dups, err := members(raw)
-	if err != nil {
-		d.add(path, err, "")
+	ms, ok := d.object(path, raw, "duplicate key")
+	if !ok {
 		return
-	}
-	for _, k := range dups {
-		d.add(child(path, k), ErrKey, "duplicate key")
 	}
 	haveNodes := false
 	for _, m := range ms {
@@ -473,13 +453,9 @@ func (d *decoder) edges(path string, raw json.RawMessage, g *ir.Graph) {
 }
 
 func (d *decoder) nodes(path string, raw json.RawMessage, g *ir.Graph, depth int) {
-	ms, dups, err := members(raw)
-	if err != nil {
-		d.add(path, err, "")
+	ms, ok := d.object(path, raw, "duplicate node name")
+	if !ok {
 		return
-	}
-	for _, k := range dups {
-		d.add(child(path, k), ErrKey, "duplicate node name")
 	}
 	for _, m := range ms {
 		if m.key == "" {
@@ -494,13 +470,9 @@ func (d *decoder) nodes(path string, raw json.RawMessage, g *ir.Graph, depth int
 }
 
 func (d *decoder) node(path, name string, raw json.RawMessage, parent *ir.Graph, depth int) *ir.Node {
-	ms, dups, err := members(raw)
-	if err != nil {
-		d.add(path, err, "")
+	ms, ok := d.object(path, raw, "duplicate key")
+	if !ok {
 		return nil
-	}
-	for _, k := range dups {
-		d.add(child(path, k), ErrKey, "duplicate key")
 	}
 	n := &ir.Node{Name: name}
 	for _, m := range ms {
@@ -593,13 +565,9 @@ func (d *decoder) param(path, key string, raw json.RawMessage, n *ir.Node) {
 var overrideKeys = []string{"reset", "threshold_compare", "dale", "hints"}
 
 func (d *decoder) overrides(path string, raw json.RawMessage, sem ir.Semantics) *ir.NodeOverrides {
-	ms, dups, err := members(raw)
-	if err != nil {
-		d.add(path, err, "")
+	ms, ok := d.object(path, raw, "duplicate key")
+	if !ok {
 		return nil
-	}
-	for _, k := range dups {
-		d.add(child(path, k), ErrKey, "duplicate key")
 	}
 	o := &ir.NodeOverrides{}
 	for _, m := range ms {
@@ -622,13 +590,9 @@ func (d *decoder) overrides(path string, raw json.RawMessage, sem ir.Semantics) 
 			}
 			o.Dale = append([]float64{}, t.Data...)
 		case "hints":
-			hs, hd, err := members(m.val)
-			if err != nil {
-				d.add(p, err, "")
+			hs, ok := d.object(p, m.val, "duplicate key")
+			if !ok {
 				continue
-			}
-			for _, k := range hd {
-				d.add(child(p, k), ErrKey, "duplicate key")
 			}
 			o.Hints = map[string]string{}
 			for _, h := range hs {
@@ -666,13 +630,9 @@ func (d *decoder) compartments(path string, ms []member, n *ir.Node) {
 	}
 	for i, c := range list {
 		cp := index(child(path, "compartments"), i)
-		cms, cd, err := members(c)
-		if err != nil {
-			d.add(cp, err, "")
+		cms, ok := d.object(cp, c, "duplicate key")
+		if !ok {
 			continue
-		}
-		for _, k := range cd {
-			d.add(child(cp, k), ErrKey, "duplicate key")
 		}
 		comp := ir.Compartment{Params: map[string]*ir.Tensor{}, Join: "add", Parent: -1}
 		for _, m := range cms {
@@ -734,4 +694,22 @@ func (d *decoder) compartments(path string, ms []member, n *ir.Node) {
 			}
 		}
 	}
+}
+
+// object reads the members of the JSON object at path; a value that is not an object is
+// reported (ok false) and so is every duplicate key, dup saying what is duplicated.
+func (d *decoder) object(path string, raw json.RawMessage, dup string) (ms []member, ok bool) {
+	ms, dups, err := members(raw)
+	if err != nil {
+		where := path
+		if where == "" {
+			where = "(document)"
+		}
+		d.add(where, err, "")
+		return nil, false
+	}
+	for _, k := range dups {
+		d.add(child(path, k), ErrKey, "%s", dup)
+	}
+	return ms, true
 }
