@@ -13,8 +13,9 @@ type outCost struct {
 	pathS                float32
 }
 
-// core is one Loihi core. Synapses are a CSR table per input axon; targets index the
-// accumulator ring (slot·stride + group·ncx + compartment).
+// core is one Loihi core: its compartments' state and parameters and its window of the
+// machine's accumulator ring. The synapses reaching it are held by the machine, fanned
+// out by presynaptic source (run.go).
 //
 // Chip-mode state is structure-of-arrays int32 (u, v, ref); parameters are either
 // uniform over the core (p0, held in registers by the hot loop) or per compartment
@@ -34,72 +35,30 @@ type core struct {
 	pr        cxpSoA
 	// tree is non-nil for multi-compartment neurons (spec §7).
 	tree *tree
-	// synapse table (spec §4, notes §3.3)
-	axStart  []int32
-	synTgt   []int32
-	synW     []int32 // chip: shexp(w, e) << 6; lava: w
-	synDly   []uint8 // nil when every delay is 0
-	synProj  []int32 // cold: projection index per synapse (Weights/SetWeights)
-	synWidx  []int32 // cold: index in the projection's W
-	groupExp []int   // lava: weight_exp per accumulator group
+	// Accumulators (spec §4): acc is the machine-wide ring of nslot slots of slotLen
+	// words; this core's slot s is acc[s·slotLen + accOff :][:stride], group g's
+	// compartment x at g·ncx + x. Synapse tables live in the machine (fan-out by source).
+	groupExp []int // lava: weight_exp per accumulator group
+	acc      []int32
+	accOff   int
+	slotLen  int
 	nslot    int
 	stride   int
-	acc      []int32 // nslot × stride dendritic accumulators
 	curT     int     // absolute step of the update in progress
 	keepQ    bool    // a q probe is active: copy the consumed slot to q
 	q        []int32 // chip: the raw accumulator consumed in the last step (probe wraps)
-	synNext  int64   // synapses delivered since the last update (counted at that update)
-	// cost model
-	prof      *Profile
-	out       []outCost
-	synops    int64
-	active    int64
-	inactive  int64
-	spikes    int64
-	msgs      int64
-	inTile    int64
-	hopsEW    int64
-	hopsNS    int64
-	energyJ   float64
-	stepTime  []float64 // per step of the current run: core time
-	stepPath  []float64 // per step: slowest spike message
-	lastFired []int32
-}
-
-// splittable reports whether the update may be cut into compartment ranges run on
-// different goroutines (chip-mode single-compartment cores only).
-func (c *core) splittable() bool { return c.mode == Chip && c.tree == nil }
-
-// deliver adds the synapses of input axon ax, whose spike is integrated at absolute
-// step T (a spike emitted at T−1), into the accumulator slots T + delay (spec §2, §4).
-func (c *core) deliver(ax int32, T int) {
-	s, e := c.axStart[ax], c.axStart[ax+1]
-	c.synNext += int64(e - s)
-	if c.synDly == nil {
-		base := (T % c.nslot) * c.stride
-		cur := c.acc[base : base+c.stride]
-		tg, w := c.synTgt[s:e], c.synW[s:e]
-		w = w[:len(tg)]
-		for k, x := range tg {
-			cur[x] += w[k] // int32 wrap is harmless: q wraps to 22 bits (chip)
-		}
-		return
-	}
-	for k := s; k < e; k++ {
-		slot := (T + int(c.synDly[k])) % c.nslot
-		c.acc[slot*c.stride+int(c.synTgt[k])] += c.synW[k]
-	}
+	synNext  *int64  // synapses delivered since the last update (the machine's counter)
 }
 
 // slot returns the accumulator slot consumed at absolute step T.
 func (c *core) slot(T int) []int32 {
-	base := (T % c.nslot) * c.stride
+	base := (T%c.nslot)*c.slotLen + c.accOff
 	return c.acc[base : base+c.stride]
 }
 
 // update advances compartments [lo, hi) through absolute step T (spec §3), appending
 // the local ids of neurons that spiked to fired; it returns the number of active
-// compartments (cost model). Only splittable cores may be given a partial range.
+// compartments (cost model). Only chip-mode single-compartment cores may be given a partial range.
 func (c *core) update(T, lo, hi int, fired []int32) (int, []int32) {
 	cur := c.slot(T)
 	c.curT = T
@@ -244,35 +203,6 @@ func chipGeneral(p *cxpSoA, cur, us, vs, rs []int32, out []int32, k, lo, hi int)
 	return int(nz), k
 }
 
-// account adds one step to the cost model (spec §9).
-func (c *core) account(active int, fired []int32) {
-	p := c.prof
-	syn := c.synNext
-	c.synNext = 0
-	inactive := c.ncx - active
-	c.synops += syn
-	c.active += int64(active)
-	c.inactive += int64(inactive)
-	c.spikes += int64(len(fired))
-	T := float64(syn)*p.SynOpS + float64(active)*p.ActiveS + float64(inactive)*p.InactiveS
-	E := float64(syn)*p.SynOpJ + float64(active)*p.ActiveJ + float64(inactive)*p.InactiveJ
-	path := 0.0
-	for _, i := range fired {
-		o := &c.out[i]
-		c.msgs += int64(o.msgs)
-		c.inTile += int64(o.inTile)
-		c.hopsEW += int64(o.ew)
-		c.hopsNS += int64(o.ns)
-		E += p.SpikeJ + float64(o.msgs)*p.AxonOutJ + float64(o.inTile)*p.InTileJ + float64(o.ew)*p.HopEWJ + float64(o.ns)*p.HopNSJ
-		T += p.SpikeS + float64(o.msgs)*p.AxonOutS
-		path = max(path, float64(o.pathS))
-	}
-	c.energyJ += E
-	c.stepTime = append(c.stepTime, T)
-	c.stepPath = append(c.stepPath, path)
-	c.lastFired = append(c.lastFired[:0], fired...)
-}
-
 // Reset returns the dynamic state to t = 0.
 func (c *core) Reset() {
 	copy(c.st, c.init)
@@ -284,16 +214,7 @@ func (c *core) Reset() {
 	if c.tree != nil {
 		c.tree.reset()
 	}
-	clear(c.acc)
 	clear(c.q)
-	c.synNext = 0
-	c.lastFired = c.lastFired[:0]
-}
-
-func (c *core) resetCounters() {
-	c.synops, c.active, c.inactive, c.spikes = 0, 0, 0, 0
-	c.msgs, c.inTile, c.hopsEW, c.hopsNS, c.energyJ = 0, 0, 0, 0, 0
-	c.stepTime, c.stepPath = c.stepTime[:0], c.stepPath[:0]
 }
 
 // initChip fills the chip-mode structure-of-arrays copy of cx and init.

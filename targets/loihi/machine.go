@@ -18,10 +18,6 @@ type machine struct {
 	mode     Mode
 	prof     Profile
 	cores    []*core
-	routes   [][][]emulator.Target // [core][local neuron] → destination (core, axon)
-	inRoutes []emulator.InputRoute
-	outputs  []emulator.OutputStream
-	outMap   [][]emulator.OutRef
 	sched    *sched
 	popCores [][]int // population → its cores, in neuron order
 	popL     []int   // neurons per core slice (all but the last slice)
@@ -29,6 +25,32 @@ type machine struct {
 	steps    int // absolute steps run since Reset
 	chips    int
 	tiles    int
+
+	// Neuron ids: core ci holds neurons nrnOff[ci] … nrnOff[ci]+n−1 (core order);
+	// nrnCore maps an id back to its core.
+	nrnOff  []int
+	nrnCore []int32
+	// The accumulator ring of every core (core.slot) and, for chip-mode
+	// single-compartment cores, their u, v, ref, all indexed by accumulator offset.
+	acc          []int32
+	nslot        int
+	slotLen      int
+	su, sv, sref []int32
+	// Synapses fanned out by source (fanout.go).
+	fan     fanout
+	wiring  wiring
+	inputs  []inPort
+	outputs []emulator.OutputStream
+	outRef  []emulator.OutRef // by neuron id
+	outc    []outCost         // by neuron id
+	// Cost model (spec §9), per core for the step in progress, and the run's totals.
+	ncx     []int32
+	synNext []int64
+	act     []int32
+	spkT    []float64
+	tot     totals
+	fired   []int32 // neuron ids that spiked in the last step, ascending
+	pending []int32 // sources whose spikes the workers deliver at the start of the next step
 }
 
 // sequentialBelow is the compartment count under which Run steps cores on one
@@ -47,7 +69,6 @@ func newMachine(im *image, hw HW, prof Profile) (*machine, error) {
 	m.popCores = make([][]int, P)
 	m.popL = make([]int, P)
 	m.cores = make([]*core, len(pl.Cores))
-	total := 0
 	for ci, cm := range pl.Cores {
 		if cm.Pop < 0 || cm.Pop >= P || cm.Count <= 0 || cm.Start < 0 || cm.Start+cm.Count > n.Populations[cm.Pop].Size {
 			return nil, errorf(ErrPayload, "core %d maps %+v outside its population", ci, cm)
@@ -56,7 +77,7 @@ func newMachine(im *image, hw HW, prof Profile) (*machine, error) {
 			m.popL[cm.Pop] = cm.Count
 		}
 		m.popCores[cm.Pop] = append(m.popCores[cm.Pop], ci)
-		total += cm.Count
+
 	}
 	for pi, p := range n.Populations {
 		got := 0
@@ -100,7 +121,7 @@ func newMachine(im *image, hw HW, prof Profile) (*machine, error) {
 	}
 	for ci, cm := range pl.Cores {
 		qp := &pl.Pops[cm.Pop]
-		c := &core{mode: mode, n: cm.Count, prof: &m.prof}
+		c := &core{mode: mode, n: cm.Count}
 		c.cx = make([]Cx, cm.Count)
 		c.init = make([]State, cm.Count)
 		for i := 0; i < cm.Count; i++ {
@@ -132,187 +153,19 @@ func newMachine(im *image, hw HW, prof Profile) (*machine, error) {
 		}
 		c.stride = len(c.groupExp) * c.ncx
 		c.q = make([]int32, cm.Count)
-		c.out = make([]outCost, cm.Count)
 		m.cores[ci] = c
 	}
+	m.layout()
 	if err := m.wire(groupOf, popIdx); err != nil {
 		return nil, err
 	}
-	m.sched = newSched(m.cores, total)
+	m.sched = newSched(m)
 	return m, nil
 }
 
 func (m *machine) coreOf(pi, neuron int) (ci, local int) {
 	s := neuron / m.popL[pi]
 	return m.popCores[pi][s], neuron - s*m.popL[pi]
-}
-
-// wire builds the synapse tables, routes, input routes and output map.
-func (m *machine) wire(groupOf []int, popIdx map[string]int) error {
-	n := m.im.n
-	pl := &m.im.pl
-	syns := m.im.syns
-	P := len(n.Populations)
-	inIdx := map[string]int{}
-	for i, p := range n.Inputs {
-		inIdx[p.Name] = i
-	}
-	nsrc := P + len(n.Inputs)
-	srcSize := make([]int, nsrc)
-	outs := make([][]int, nsrc)
-	for i, p := range n.Populations {
-		srcSize[i] = p.Size
-	}
-	for i, p := range n.Inputs {
-		srcSize[P+i] = p.Size
-	}
-	for j, pr := range n.Projections {
-		s, ok := popIdx[pr.Pre]
-		if !ok {
-			s = P + inIdx[pr.Pre]
-		}
-		outs[s] = append(outs[s], j)
-	}
-	// synapse ids grouped by presynaptic neuron
-	byPre := make([]csrIn, len(n.Projections))
-	for j, pr := range n.Projections {
-		s := syns[j]
-		start := make([]int32, pr.PreSize+1)
-		for _, p := range s.Pre {
-			start[p+1]++
-		}
-		for i := 1; i <= pr.PreSize; i++ {
-			start[i] += start[i-1]
-		}
-		idx := make([]int32, len(s.Pre))
-		fill := slices.Clone(start[:pr.PreSize])
-		for k, p := range s.Pre {
-			idx[fill[p]] = int32(k)
-			fill[p]++
-		}
-		byPre[j] = csrIn{start: start, post: idx}
-	}
-	nc := len(m.cores)
-	axCnt := make([][]int32, nc)
-	stamp := make([]int64, nc)
-	axOf := make([]int32, nc)
-	for i := range stamp {
-		stamp[i] = -1
-	}
-	synAxon := make([][]int32, len(n.Projections))
-	for j := range synAxon {
-		synAxon[j] = make([]int32, len(syns[j].Pre))
-	}
-	routes := make([][][]emulator.Target, nc)
-	for ci, c := range m.cores {
-		routes[ci] = make([][]emulator.Target, c.n)
-	}
-	inRoutes := make([]emulator.InputRoute, len(n.Inputs))
-	for i, p := range n.Inputs {
-		inRoutes[i] = emulator.InputRoute{Name: p.Name, Shape: p.Shape, Routes: make([][]emulator.Target, p.Size)}
-	}
-	for s := 0; s < nsrc; s++ {
-		for pre := 0; pre < srcSize[s]; pre++ {
-			key := int64(s)<<32 | int64(pre)
-			var rt []emulator.Target
-			for _, j := range outs[s] {
-				di := popIdx[n.Projections[j].Post]
-				b := byPre[j]
-				for _, k := range b.post[b.start[pre]:b.start[pre+1]] {
-					ci, _ := m.coreOf(di, int(syns[j].Post[k]))
-					if stamp[ci] != key {
-						stamp[ci] = key
-						axOf[ci] = int32(len(axCnt[ci]))
-						axCnt[ci] = append(axCnt[ci], 0)
-						rt = append(rt, emulator.Target{Core: int32(ci), Axon: axOf[ci]})
-					}
-					synAxon[j][k] = axOf[ci]
-					axCnt[ci][axOf[ci]]++
-				}
-			}
-			if s < P {
-				ci, local := m.coreOf(s, pre)
-				routes[ci][local] = rt
-				m.cores[ci].out[local] = m.outCost(ci, rt)
-			} else {
-				inRoutes[s-P].Routes[pre] = rt
-			}
-		}
-	}
-	fill := make([][]int32, nc)
-	for ci, c := range m.cores {
-		st := make([]int32, len(axCnt[ci])+1)
-		for a, k := range axCnt[ci] {
-			st[a+1] = st[a] + k
-		}
-		c.axStart = st
-		ns := st[len(st)-1]
-		c.synTgt, c.synW = make([]int32, ns), make([]int32, ns)
-		c.synProj, c.synWidx = make([]int32, ns), make([]int32, ns)
-		fill[ci] = slices.Clone(st[:len(st)-1])
-	}
-	maxD := make([]int, nc)
-	for j, pr := range n.Projections {
-		di := popIdx[pr.Post]
-		s := syns[j]
-		q := pl.Projs[j]
-		for k := range s.Pre {
-			ci, local := m.coreOf(di, int(s.Post[k]))
-			c := m.cores[ci]
-			pos := fill[ci][synAxon[j][k]]
-			fill[ci][synAxon[j][k]]++
-			if c.tree != nil {
-				tc := c.tree.k - 1 // projections feed the soma unless they name a compartment
-				if q.Cx != nil {
-					tc = *q.Cx
-				}
-				local = local*c.tree.k + tc
-			}
-			c.synTgt[pos] = int32(groupOf[j]*c.ncx + local)
-			c.synW[pos] = m.encode(m.w[j][s.Widx[k]], q.Exp)
-			c.synProj[pos], c.synWidx[pos] = int32(j), s.Widx[k]
-			if d := int(s.Delay[k]); d > 0 {
-				if c.synDly == nil {
-					c.synDly = make([]uint8, len(c.synTgt))
-				}
-				c.synDly[pos] = uint8(d)
-				maxD[ci] = max(maxD[ci], d)
-			}
-		}
-	}
-	for ci, c := range m.cores {
-		c.nslot = maxD[ci] + 1
-		if c.tree != nil {
-			c.nslot = max(c.nslot, 2) // self synapses deliver into the next step's slot
-		}
-		c.acc = make([]int32, c.nslot*c.stride)
-	}
-	outputs := make([]emulator.OutputStream, len(n.Outputs))
-	outMap := make([][]emulator.OutRef, nc)
-	for ci, c := range m.cores {
-		outMap[ci] = make([]emulator.OutRef, c.n)
-		for i := range outMap[ci] {
-			outMap[ci][i].Stream = -1
-		}
-	}
-	for o, port := range n.Outputs {
-		pi, ok := popIdx[port.Source]
-		if !ok {
-			return errorf(ErrParam, "output %s reads %q, which is not a population", port.Name, port.Source)
-		}
-		if port.Kind != "" && port.Kind != "spikes" {
-			return errorf(ErrModel, "output %s: graded (%s) outputs are not supported on loihi", port.Name, port.Kind)
-		}
-		outputs[o] = emulator.OutputStream{Name: port.Name, Shape: port.Shape}
-		for i := 0; i < n.Populations[pi].Size; i++ {
-			ci, local := m.coreOf(pi, i)
-			if outMap[ci][local].Stream < 0 {
-				outMap[ci][local] = emulator.OutRef{Stream: int32(o), Index: int32(i)}
-			}
-		}
-	}
-	m.routes, m.inRoutes, m.outputs, m.outMap = routes, inRoutes, outputs, outMap
-	return nil
 }
 
 // encode is the synapse word value: chip mode stores the scaled per-synapse
@@ -333,11 +186,11 @@ func (m *machine) place(ci int) (tile, x, y int) {
 	return ci / h.CoresPerTile, chip*h.MeshW + t%h.MeshW, t / h.MeshW
 }
 
-func (m *machine) outCost(src int, rt []emulator.Target) outCost {
+func (m *machine) outCost(src int, dst []route) outCost {
 	var o outCost
 	st, sx, sy := m.place(src)
-	for _, r := range rt {
-		dt, dx, dy := m.place(int(r.Core))
+	for _, d := range dst {
+		dt, dx, dy := m.place(int(d.core))
 		o.msgs++
 		var path float64
 		if dt == st {
@@ -380,9 +233,7 @@ func (m *machine) Run(ctx context.Context, in *emulator.Stimulus, steps int, pro
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range m.cores {
-		c.resetCounters()
-	}
+	m.tot = totals{}
 	tr, err := m.run(ctx, in, steps, eps)
 	if err != nil {
 		return nil, err
@@ -398,6 +249,9 @@ func (m *machine) Reset() {
 	for _, c := range m.cores {
 		c.Reset()
 	}
+	clear(m.acc)
+	clear(m.synNext)
+	m.fired, m.pending = m.fired[:0], m.pending[:0]
 	m.steps = 0
 }
 
@@ -446,16 +300,17 @@ func (m *machine) probes(names []string) ([]emulator.Probe, error) {
 		}
 		rd := read
 		out = append(out, emulator.Probe{Name: name, Shape: n.Populations[pi].Shape, DType: "i32", Read: func(row []float64) {
-			for k, c := range pcores {
-				if rd == nil {
-					for i := range c.n {
-						row[offs[k]+i] = 0
+			if rd == nil {
+				clear(row)
+				for _, g := range m.fired {
+					ci := m.nrnCore[g]
+					if cm := m.im.pl.Cores[ci]; cm.Pop == pi {
+						row[cm.Start+int(g)-m.nrnOff[ci]] = 1
 					}
-					for _, i := range c.lastFired {
-						row[offs[k]+int(i)] = 1
-					}
-					continue
 				}
+				return
+			}
+			for k, c := range pcores {
 				for i := 0; i < c.n; i++ {
 					row[offs[k]+i] = rd(c, i)
 				}
@@ -469,29 +324,14 @@ func (m *machine) probes(names []string) ([]emulator.Probe, error) {
 func (m *machine) counters(steps int) *emulator.Counters {
 	p := m.prof
 	var c emulator.Counters
-	var active, inactive, msgs, inTile, ew, ns int64
-	dyn := 0.0
-	for _, k := range m.cores {
-		c.SynapticEvents += k.synops
-		c.Spikes += k.spikes
-		active += k.active
-		inactive += k.inactive
-		msgs += k.msgs
-		inTile += k.inTile
-		ew += k.hopsEW
-		ns += k.hopsNS
-		dyn += k.energyJ
-	}
-	c.NeuronUpdates = active + inactive
+	k := m.tot
+	c.SynapticEvents, c.Spikes = k.syn, k.spikes
+	c.NeuronUpdates = k.active + k.inactive
+	active, inactive, msgs, inTile, ew, ns := k.active, k.inactive, k.msgs, k.inTile, k.ew, k.ns
+	dyn := float64(k.syn)*p.SynOpJ + float64(active)*p.ActiveJ + float64(inactive)*p.InactiveJ +
+		float64(k.spikes)*p.SpikeJ + float64(msgs)*p.AxonOutJ + float64(inTile)*p.InTileJ + float64(ew)*p.HopEWJ + float64(ns)*p.HopNSJ
 	barrier := m.barrier()
-	t := 0.0
-	for s := 0; s < steps; s++ {
-		tc, tp := 0.0, 0.0
-		for _, k := range m.cores {
-			tc, tp = max(tc, k.stepTime[s]), max(tp, k.stepPath[s])
-		}
-		t += tc + tp + barrier
-	}
+	t := k.timeS
 	static := p.StaticWPerChip * float64(max(m.chips, 1)) * t
 	c.TimeS = t
 	c.EnergyJ = dyn + static
@@ -592,12 +432,6 @@ func (m *machine) SetWeights(name string, w []float64) error {
 	}
 	nw, _ := quantize.QuantizeWeights(w, scale, f, DefaultQuant.Rounding)
 	m.w[j] = nw
-	for _, c := range m.cores {
-		for pos, pj := range c.synProj {
-			if int(pj) == j {
-				c.synW[pos] = m.encode(nw[c.synWidx[pos]], q.Exp)
-			}
-		}
-	}
+	m.setFanWeights(j)
 	return nil
 }

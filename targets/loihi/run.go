@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -11,37 +12,59 @@ import (
 	"github.com/snnc/snnc/emulator"
 )
 
-// Run loop (spec §2 time base): per step T, every core updates its compartments from
-// accumulator slot T (parallel over compartment ranges), then — after the barrier, in
-// core order — the spikes of T are routed: each destination (core, input axon) adds its
-// synapses into the slots T + 1 + delay, and the external input events of T likewise.
-// This is emulator.Engine's contract (one-step latency, deterministic order) with the
-// delivery done straight into the cores' accumulator rings, persistent workers and a
-// spinning barrier instead of goroutines per step, and the absolute step count (so a
-// Run continued after another Run keeps in-flight spikes whatever the split).
+// Run loop (spec §2 time base). Per absolute step T each worker, on its own range of
+// cores (whole cores, in core order):
+//  1. delivers the spikes of T − 1 and the external inputs of T − 1 (m.pending) into
+//     its accumulators, slots T + delay (spec §2, §4: one-step latency), counting the
+//     synaptic ops against its cores;
+//  2. updates its compartments from slot T (spec §3);
+//  3. accounts its cores' step (spec §9): their spikes, the slowest core time.
+// After the barrier the caller combines the workers' accounts, records the outputs and
+// probes, and makes this step's spikes the next step's pending deliveries. Every
+// accumulator word is an int32 wrapping sum, so its value does not depend on the order
+// in which its synapses are added; the spikes, outputs and statistics are therefore the
+// same for any number of workers (TestDeterministicAcrossGOMAXPROCS). Workers are
+// persistent goroutines with a spinning barrier; the step count is absolute, so a Run
+// continued after another Run keeps in-flight spikes whatever the split.
 
-// chunk is a compartment range of one core updated by one worker.
+// chunk is a piece of one worker's update: one core (any kind of core), or — merged —
+// the accumulator range [lo, hi) of consecutive chip-mode cores core…last that share
+// one parameter set with a non-zero bias, run as one kernel call over the machine-wide
+// state (every such compartment is active each step, so no per-core count is needed).
 type chunk struct {
-	core, lo, hi int
-	worker       int
-	fired        []int32
-	active       int
-	_            [24]byte // keep neighbouring chunks' results off one cache line
+	core, last int
+	lo, hi     int
+	merged     bool
+	fired      []int32 // neuron ids
+	active     int
 }
 
-// sched partitions the cores' updates over workers and runs them in lock step.
+// account is one worker's share of a step's cost model (spec §9).
+type account struct {
+	tc, path                     float64 // slowest core time, slowest spike message
+	syn, active                  int64
+	spikes, msgs, inTile, ew, ns int64
+	_                            [64]byte // keep workers' accounts off one cache line
+}
+
+// worker is the cores one worker owns and its results for the step.
+type worker struct {
+	chunks []chunk
+	c0, c1 int // cores [c0, c1)
+	acct   account
+}
+
+// sched partitions the cores over workers and runs them in lock step.
 type sched struct {
-	cores    []*core
-	workers  int
-	chunks   []chunk // sorted by (core, lo)
-	byWorker [][]int
-	coreCh   [][]int // core → its chunks in order
-	merged   [][]int32
-	T        int
-	gen      atomic.Int64
-	quit     atomic.Bool
-	helpers  sync.WaitGroup
-	done     []paddedGen
+	m       *machine
+	workers int
+	ws      []worker
+	keepQ   bool // some core copies its consumed slot to q this run
+	T       int
+	gen     atomic.Int64
+	quit    atomic.Bool
+	helpers sync.WaitGroup
+	done    []paddedGen
 }
 
 type paddedGen struct {
@@ -49,54 +72,150 @@ type paddedGen struct {
 	_ [56]byte
 }
 
-// newSched splits the update into at most GOMAXPROCS equal compartment ranges; small
-// networks (fewer than sequentialBelow compartments) run on the calling goroutine.
-func newSched(cores []*core, total int) *sched {
-	W := min(runtime.GOMAXPROCS(0), 8)
+// forceWorkers, when > 0, overrides the worker count (tests: the parallel engine on
+// small networks).
+var forceWorkers int
+
+// fastCore reports whether c's update may be merged with its neighbours' (see chunk).
+func fastCore(c *core) bool {
+	return c.mode == Chip && c.tree == nil && c.uniform && c.p0.bias != 0
+}
+
+// newSched gives each of at most GOMAXPROCS workers a run of whole cores holding about
+// an equal share of the compartments; small networks (fewer than sequentialBelow
+// compartments) run on the calling goroutine.
+func newSched(m *machine) *sched {
+	total := 0
+	for _, n := range m.ncx {
+		total += int(n)
+	}
+	W := min(runtime.GOMAXPROCS(0), 8, max(len(m.cores), 1))
 	if total < sequentialBelow {
 		W = 1
 	}
-	s := &sched{cores: cores, workers: W, coreCh: make([][]int, len(cores)), merged: make([][]int32, len(cores))}
-	target := (total + W - 1) / W
-	w, filled := 0, 0
-	add := func(ci, lo, hi int) {
-		s.chunks = append(s.chunks, chunk{core: ci, lo: lo, hi: hi, worker: w})
-		filled += hi - lo
-		if w < W-1 && filled >= target*(w+1) {
-			w++
-		}
+	if forceWorkers > 0 {
+		W = min(forceWorkers, max(len(m.cores), 1))
 	}
-	for ci, c := range cores {
-		if !c.splittable() || W == 1 {
-			add(ci, 0, c.n)
+	s := &sched{m: m, workers: W, ws: make([]worker, W), done: make([]paddedGen, W)}
+	w, filled := 0, 0
+	for ci, c := range m.cores {
+		// move on once this worker has its share, leaving a core for each later one
+		if w < W-1 && (filled*W >= total*(w+1) || len(m.cores)-ci <= W-1-w) && s.ws[w].c1 > s.ws[w].c0 {
+			w++
+			s.ws[w].c0 = ci
+		}
+		wk := &s.ws[w]
+		wk.c1 = ci + 1
+		filled += c.ncx
+		if !fastCore(c) {
+			wk.chunks = append(wk.chunks, chunk{core: ci, last: ci, lo: 0, hi: c.n})
 			continue
 		}
-		for lo := 0; lo < c.n; {
-			room := c.n - lo
-			if w < W-1 {
-				room = min(room, target*(w+1)-filled)
-				if room < c.n-lo && room > 0 {
-					room = max(room&^15, min(16, c.n-lo)) // 64-byte aligned cuts
-				}
+		m.act[ci] = int32(c.ncx)
+		a, b := c.accOff, c.accOff+c.ncx
+		if k := len(wk.chunks) - 1; k >= 0 {
+			if p := &wk.chunks[k]; p.merged && p.hi == a && m.cores[p.core].p0 == c.p0 {
+				p.hi, p.last = b, ci
+				continue
 			}
-			add(ci, lo, lo+max(room, 1))
-			lo += max(room, 1)
+		}
+		wk.chunks = append(wk.chunks, chunk{core: ci, last: ci, lo: a, hi: b, merged: true})
+	}
+	// worker w owns the accumulators of its cores and delivers into them
+	bound := make([]int, W+1)
+	for w := range W {
+		bound[w] = m.slotLen
+		if s.ws[w].c1 > s.ws[w].c0 {
+			bound[w] = m.cores[s.ws[w].c0].accOff
 		}
 	}
-	s.byWorker = make([][]int, W)
-	for i, ch := range s.chunks {
-		s.byWorker[ch.worker] = append(s.byWorker[ch.worker], i)
-		s.coreCh[ch.core] = append(s.coreCh[ch.core], i)
-	}
-	s.done = make([]paddedGen, W)
+	bound[0], bound[W] = 0, m.slotLen
+	m.splitFan(bound)
 	return s
 }
 
 func (s *sched) work(w, T int) {
-	for _, i := range s.byWorker[w] {
-		ch := &s.chunks[i]
-		ch.active, ch.fired = s.cores[ch.core].update(T, ch.lo, ch.hi, ch.fired[:0])
+	m := s.m
+	if len(m.pending) > 1 {
+		m.prefetch(w, s.workers)
 	}
+	for _, src := range m.pending {
+		m.deliver(int(src), T, w, s.workers)
+	}
+	wk := &s.ws[w]
+	for i := range wk.chunks {
+		ch := &wk.chunks[i]
+		if ch.merged {
+			ch.fired = m.stepMerged(ch, T, s.keepQ, ch.fired[:0])
+			continue
+		}
+		var fired []int32
+		ch.active, fired = m.cores[ch.core].update(T, ch.lo, ch.hi, ch.fired[:0])
+		off := int32(m.nrnOff[ch.core])
+		for k := range fired {
+			fired[k] += off
+		}
+		ch.fired = fired
+		m.act[ch.core] = int32(ch.active)
+	}
+	m.account(wk)
+}
+
+// account is the cost model's step (spec §9) for one worker's cores: a core's time is
+// its synaptic ops, compartment updates (active or not) and spikes sent; the caller
+// takes the slowest core and the slowest spike message over all workers.
+func (m *machine) account(wk *worker) {
+	p := &m.prof
+	a := account{}
+	for i := range wk.chunks {
+		for _, g := range wk.chunks[i].fired {
+			o := &m.outc[g]
+			m.spkT[m.nrnCore[g]] += p.SpikeS + float64(o.msgs)*p.AxonOutS
+			a.msgs += int64(o.msgs)
+			a.inTile += int64(o.inTile)
+			a.ew += int64(o.ew)
+			a.ns += int64(o.ns)
+			if x := float64(o.pathS); x > a.path {
+				a.path = x
+			}
+			a.spikes++
+		}
+	}
+	c0, c1 := wk.c0, wk.c1
+	syn, act, ncx, spkT := m.synNext[c0:c1], m.act[c0:c1], m.ncx[c0:c1], m.spkT[c0:c1]
+	act, ncx, spkT = act[:len(syn)], ncx[:len(syn)], spkT[:len(syn)]
+	for i, sn := range syn {
+		k := act[i]
+		x := float64(sn)*p.SynOpS + float64(k)*p.ActiveS + float64(ncx[i]-k)*p.InactiveS + spkT[i]
+		if x > a.tc {
+			a.tc = x
+		}
+		a.syn += sn
+		a.active += int64(k)
+	}
+	clear(syn)
+	clear(spkT)
+	wk.acct = a
+}
+
+// stepMerged runs a merged chunk's update through absolute step T (spec §3, as
+// core.update), appending the neuron ids that spiked.
+func (m *machine) stepMerged(ch *chunk, T int, keepQ bool, fired []int32) []int32 {
+	b := (T % m.nslot) * m.slotLen
+	if keepQ {
+		for ci := ch.core; ci <= ch.last; ci++ {
+			if c := m.cores[ci]; c.keepQ {
+				copy(c.q, m.acc[b+c.accOff:b+c.accOff+c.ncx])
+			}
+		}
+	}
+	first := m.cores[ch.core]
+	fired = slices.Grow(fired, ch.hi-ch.lo)
+	k := len(fired)
+	out := fired[:cap(fired)]
+	base := int32(m.nrnOff[ch.core] + ch.lo - first.accOff)
+	_, k = chipUniformFast(first.p0, m.acc[b+ch.lo:b+ch.hi], m.su[ch.lo:ch.hi], m.sv[ch.lo:ch.hi], m.sref[ch.lo:ch.hi], out, k, base)
+	return out[:k]
 }
 
 // spinWait spins until cond holds, yielding to the Go scheduler now and then.
@@ -154,24 +273,6 @@ func (s *sched) step(T int) {
 	}
 }
 
-// firedOf returns core ci's spikes of the last step (its chunks concatenated in order)
-// and its active compartment count.
-func (s *sched) firedOf(ci int) ([]int32, int) {
-	chs := s.coreCh[ci]
-	if len(chs) == 1 {
-		ch := &s.chunks[chs[0]]
-		return ch.fired, ch.active
-	}
-	out := s.merged[ci][:0]
-	active := 0
-	for _, i := range chs {
-		out = append(out, s.chunks[i].fired...)
-		active += s.chunks[i].active
-	}
-	s.merged[ci] = out
-	return out, active
-}
-
 // run advances the machine steps steps from its current state (m.steps).
 func (m *machine) run(ctx context.Context, stim *emulator.Stimulus, steps int, probes []emulator.Probe) (*emulator.Trace, error) {
 	tr := emulator.NewTrace(m.im.n.Semantics.Dt, steps)
@@ -180,44 +281,52 @@ func (m *machine) run(ctx context.Context, stim *emulator.Stimulus, steps int, p
 		streams[i] = tr.AddStream(o.Name, o.Shape)
 	}
 	type cursor struct {
-		route *emulator.InputRoute
-		s     *emulator.Stream
-		k     int
+		base int // source id of element 0
+		name string
+		s    *emulator.Stream
+		k    int
 	}
 	var cursors []cursor
 	if stim != nil {
 		for name, st := range stim.Streams {
-			var r *emulator.InputRoute
-			for i := range m.inRoutes {
-				if m.inRoutes[i].Name == name {
-					r = &m.inRoutes[i]
+			var in *inPort
+			for i := range m.inputs {
+				if m.inputs[i].name == name {
+					in = &m.inputs[i]
 				}
 			}
-			if r == nil {
+			if in == nil {
 				return nil, fmt.Errorf("%w: stream %q is not an input of the network", emulator.ErrStimulus, name)
 			}
-			if n, k := numElements(r.Shape), numElements(st.Shape); n != k {
-				return nil, fmt.Errorf("%w: stream %q has %d elements, the input has %d", emulator.ErrStimulus, name, k, n)
+			if k := numElements(st.Shape); in.size != k {
+				return nil, fmt.Errorf("%w: stream %q has %d elements, the input has %d", emulator.ErrStimulus, name, k, in.size)
 			}
 			if len(st.Indices) != len(st.Times) {
 				return nil, fmt.Errorf("%w: stream %q has %d times and %d indices", emulator.ErrStimulus, name, len(st.Times), len(st.Indices))
 			}
 			for _, ix := range st.Indices {
-				if ix < 0 || ix >= len(r.Routes) {
-					return nil, fmt.Errorf("%w: stream %q: index %d outside 0..%d", emulator.ErrStimulus, name, ix, len(r.Routes)-1)
+				if ix < 0 || ix >= in.size {
+					return nil, fmt.Errorf("%w: stream %q: index %d outside 0..%d", emulator.ErrStimulus, name, ix, in.size-1)
 				}
 			}
-			cursors = append(cursors, cursor{route: r, s: st})
+			cursors = append(cursors, cursor{base: len(m.nrnCore) + in.base, name: name, s: st})
 		}
-		sort.Slice(cursors, func(i, j int) bool { return cursors[i].route.Name < cursors[j].route.Name })
+		sort.Slice(cursors, func(i, j int) bool { return cursors[i].name < cursors[j].name })
 	}
 	for _, p := range probes {
 		tr.AddProbe(p.Name, p.Shape, p.DType, steps)
 	}
 	progress := emulator.ProgressFrom(ctx)
 	s := m.sched
+	s.keepQ = slices.ContainsFunc(m.cores, func(c *core) bool { return c.keepQ })
 	s.start()
 	defer s.stop()
+	barrier := m.barrier()
+	var totalCx int64
+	for _, n := range m.ncx {
+		totalCx += int64(n)
+	}
+	tot := &m.tot
 	for t := 0; t < steps; t++ {
 		T := m.steps + t
 		if t&1023 == 0 {
@@ -230,42 +339,70 @@ func (m *machine) run(ctx context.Context, stim *emulator.Stimulus, steps int, p
 			}
 		}
 		s.step(T)
-		// Barrier passed: account, record and route in core order (deterministic).
-		for ci, c := range m.cores {
-			fired, active := s.firedOf(ci)
-			c.account(active, fired)
-			rs, om := m.routes[ci], m.outMap[ci]
-			for _, n := range fired {
-				for _, r := range rs[n] {
-					m.cores[r.Core].deliver(r.Axon, T+1)
-				}
-				if om != nil && om[n].Stream >= 0 {
-					st := streams[om[n].Stream]
-					st.Times = append(st.Times, t)
-					st.Indices = append(st.Indices, int(om[n].Index))
-				}
+		// Barrier passed: combine the workers' accounts, gather the spikes (ascending
+		// neuron ids).
+		tc, path := 0.0, 0.0
+		fired := m.fired[:0]
+		var act int64
+		for w := range s.ws {
+			wk := &s.ws[w]
+			a := &wk.acct
+			tc, path = max(tc, a.tc), max(path, a.path)
+			tot.syn += a.syn
+			act += a.active
+			tot.spikes += a.spikes
+			tot.msgs += a.msgs
+			tot.inTile += a.inTile
+			tot.ew += a.ew
+			tot.ns += a.ns
+			for i := range wk.chunks {
+				fired = append(fired, wk.chunks[i].fired...)
 			}
 		}
-		// External inputs at t are routed like spikes emitted at t.
+		m.fired = fired
+		tot.active += act
+		tot.inactive += totalCx - act
+		tot.timeS += tc + path + barrier
+		// The spikes of T and the external inputs at t are delivered into T + 1 (+ delay)
+		// by the workers, each into its own accumulators, as step T + 1 begins.
+		pend := append(m.pending[:0], fired...)
+		for _, g := range fired {
+			if om := m.outRef[g]; om.Stream >= 0 {
+				st := streams[om.Stream]
+				st.Times = append(st.Times, t)
+				st.Indices = append(st.Indices, int(om.Index))
+			}
+		}
 		for ci := range cursors {
 			c := &cursors[ci]
 			for c.k < len(c.s.Times) && c.s.Times[c.k] <= t {
 				if c.s.Times[c.k] == t {
-					for _, r := range c.route.Routes[c.s.Indices[c.k]] {
-						m.cores[r.Core].deliver(r.Axon, T+1)
-					}
+					pend = append(pend, int32(c.base+c.s.Indices[c.k]))
 				}
 				c.k++
 			}
 		}
+		m.pending = pend
 		for i, p := range probes {
 			p.Read(tr.Probes[i].Data[t])
 		}
 	}
+	m.flush(m.steps + steps)
 	if progress != nil {
 		progress(steps, steps)
 	}
 	return tr, nil
+}
+
+// flush delivers the pending spikes into absolute step T now (the end of a Run: the
+// machine's state between Runs is as if every spike had been routed).
+func (m *machine) flush(T int) {
+	for _, src := range m.pending {
+		for w := range m.sched.workers {
+			m.deliver(int(src), T, w, m.sched.workers)
+		}
+	}
+	m.pending = m.pending[:0]
 }
 
 func numElements(shape []int) int {

@@ -83,22 +83,33 @@ func runAll(t *testing.T, tg *Target, nl *ir.Netlist, flags map[string]string, s
 	return tr
 }
 
-// TestGOMAXPROCSInvariant runs a multi-core network with 1 and 2 OS threads, in the
-// parallel and the sequential engine, and requires identical traces.
+// TestGOMAXPROCSInvariant runs multi-core networks with 1 and 2 OS threads and with 1,
+// 2 and 3 workers (the parallel engine forced on small networks) and requires
+// identical traces and statistics: per-neuron parameters and delays (randomNet, chip
+// and lava mode), and CUBA's merged uniform cores with a q probe.
 func TestGOMAXPROCSInvariant(t *testing.T) {
 	nl, stim := randomNet(7, 300, 2500, 1200, 0.02, 5)
-	tg := New(Loihi1)
-	probes := []string{"A.u", "A.v", "B.v", "B.q", "B.spikes"}
-	for _, mode := range []string{"chip", "lava"} {
-		t.Run(mode, func(t *testing.T) {
+	cuba := CUBA(CUBAConfig{N: 2000, SynPerNeuron: 80, Seed: 2})
+	cuba.Outputs = []*ir.Port{{Name: "out", Shape: []int{2000}, Size: 2000, Source: "P", Kind: "spikes"}}
+	cases := []struct {
+		name   string
+		nl     *ir.Netlist
+		stim   *emulator.Stimulus
+		flags  map[string]string
+		probes []string
+	}{
+		{"chip", nl, stim, map[string]string{"loihi-mode": "chip"}, []string{"A.u", "A.v", "B.v", "B.q", "B.spikes"}},
+		{"lava", nl, stim, map[string]string{"loihi-mode": "lava"}, []string{"A.u", "A.v", "B.v", "B.spikes"}},
+		{"cuba", cuba, nil, nil, []string{"P.v", "P.q", "P.spikes"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
 			var ref *emulator.Trace
-			for _, procs := range []int{1, 2} {
-				old := runtime.GOMAXPROCS(procs)
-				pr := probes
-				if mode == "lava" {
-					pr = []string{"A.u", "A.v", "B.v", "B.spikes"}
-				}
-				tr := runAll(t, tg, nl, map[string]string{"loihi-mode": mode}, stim, 200, pr)
+			for _, run := range []struct{ procs, workers int }{{1, 0}, {2, 0}, {2, 2}, {2, 3}, {1, 3}} {
+				old := runtime.GOMAXPROCS(run.procs)
+				forceWorkers = run.workers
+				tr := runAll(t, New(Loihi1), tc.nl, tc.flags, tc.stim, 200, tc.probes)
+				forceWorkers = 0
 				runtime.GOMAXPROCS(old)
 				if ref == nil {
 					ref = tr
@@ -111,7 +122,7 @@ func TestGOMAXPROCSInvariant(t *testing.T) {
 					continue
 				}
 				if d := diff(ref, tr); d != "" {
-					t.Fatalf("GOMAXPROCS=%d differs:\n%.2000s", procs, d)
+					t.Fatalf("GOMAXPROCS=%d workers=%d differs:\n%.2000s", run.procs, run.workers, d)
 				}
 			}
 		})

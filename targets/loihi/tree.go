@@ -129,7 +129,7 @@ func joinOp(op int, q int64, ops []int64) (int64, int) {
 func (c *core) stepTree(cur []int32, fired []int32) (int, []int32) {
 	t := c.tree
 	k := t.k
-	c.synNext += t.pending
+	*c.synNext += t.pending
 	t.pending = 0
 	next := c.acc[0:0]
 	if c.nslot > 1 {

@@ -1,0 +1,411 @@
+package loihi
+
+import (
+	"slices"
+	"sort"
+	"sync/atomic"
+
+	"github.com/snnc/snnc/emulator"
+)
+
+// Synapse storage, fanned out by source (spec §4 delivery, §8 routing).
+//
+// On the chip a spike leaves its core as one message per destination core, which
+// fans out there through that core's input axon into its synapse list. The emulator
+// keeps what that amounts to in one table per source: every synapse a source's spike
+// reaches, as (accumulator word, weight, delay), contiguous, plus the per-destination
+// synapse counts the cost model charges to each core. Delivering a spike is then one
+// linear pass instead of one axon lookup per destination core; the resulting
+// accumulator words are the same because they are int32 wrapping sums, which do not
+// depend on the order of their terms (q keeps the low 22 bits, spec §3).
+//
+// Sources are the neuron ids (core order) followed by the input elements.
+
+// fanout is the synapse table by source. A source's synapses are sorted by accumulator
+// offset and its routes by core, so the part each worker delivers (its own range of
+// accumulators, its own cores) is contiguous: split[src·(W+1)+w] is worker w's first
+// synapse relative to start[src], rsplit likewise for routes (W > 1 only).
+type fanout struct {
+	start []int // source → first synapse; len = sources + 1
+	syn   []synEntry
+	dly   []uint8 // delay per synapse; nil when every delay is 0
+	// destination cores with their synapse counts, per source (cost model)
+	rStart []int
+	routes []route
+	split  []int32
+	rsplit []int32
+}
+
+// synEntry is one synapse: its accumulator offset within a slot (core.accOff +
+// group·ncx + compartment) and its synapse word (encode).
+type synEntry struct{ acc, w int32 }
+
+// route is a destination core of a source and the synapses the source has there.
+type route struct{ core, n int32 }
+
+// wiring is what SetWeights needs to walk the synapses in fanout order again.
+type wiring struct {
+	outs    [][]int // source population (then input) → projections leaving it
+	byPre   []csrIn // projection → synapse ids by presynaptic neuron
+	groupOf []int   // projection → accumulator group in its post's cores
+	post    []int   // projection → post population
+}
+
+// inPort is an external input; its elements are sources base … base+size−1.
+type inPort struct {
+	name  string
+	shape []int
+	size  int
+	base  int
+}
+
+// totals are the cost model's counts over one Run (spec §9).
+type totals struct {
+	syn, active, inactive, spikes int64
+	msgs, inTile, ew, ns          int64
+	timeS                         float64
+}
+
+// layout numbers the neurons and places every core's accumulators (and chip-mode
+// single-compartment state) in the machine-wide arrays, in core order, so runs of
+// such cores form one contiguous range (run.go merges their updates).
+func (m *machine) layout() {
+	nc := len(m.cores)
+	m.nrnOff, m.ncx = make([]int, nc), make([]int32, nc)
+	nn, off := 0, 0
+	for ci, c := range m.cores {
+		m.nrnOff[ci], c.accOff = nn, off
+		nn += c.n
+		off += c.stride
+		m.ncx[ci] = int32(c.ncx)
+	}
+	m.slotLen = off
+	m.nrnCore = make([]int32, nn)
+	for ci, c := range m.cores {
+		for i := range c.n {
+			m.nrnCore[m.nrnOff[ci]+i] = int32(ci)
+		}
+	}
+	m.su, m.sv, m.sref = make([]int32, off), make([]int32, off), make([]int32, off)
+	for _, c := range m.cores {
+		if c.u == nil {
+			continue
+		}
+		a, b := c.accOff, c.accOff+c.n
+		copy(m.su[a:b], c.u)
+		copy(m.sv[a:b], c.v)
+		copy(m.sref[a:b], c.ref)
+		c.u, c.v, c.ref = m.su[a:b:b], m.sv[a:b:b], m.sref[a:b:b]
+	}
+	m.synNext, m.act, m.spkT = make([]int64, nc), make([]int32, nc), make([]float64, nc)
+	for ci, c := range m.cores {
+		c.synNext = &m.synNext[ci]
+	}
+}
+
+// eachSource calls fn for every source in fanout order: population s = its index,
+// pre its neuron index; inputs as s = P + input index.
+func (m *machine) eachSource(fn func(src, s, pre int)) {
+	pl := &m.im.pl
+	for ci, c := range m.cores {
+		cm := pl.Cores[ci]
+		for i := range c.n {
+			fn(m.nrnOff[ci]+i, cm.Pop, cm.Start+i)
+		}
+	}
+	P, nn := len(m.im.n.Populations), len(m.nrnCore)
+	for i, in := range m.inputs {
+		for e := range in.size {
+			fn(nn+in.base+e, P+i, e)
+		}
+	}
+}
+
+// wire builds the fan-out table, the spike costs, the inputs and the output map.
+func (m *machine) wire(groupOf []int, popIdx map[string]int) error {
+	n := m.im.n
+	pl := &m.im.pl
+	syns := m.im.syns
+	P := len(n.Populations)
+	w := wiring{groupOf: groupOf, outs: make([][]int, P+len(n.Inputs)), byPre: make([]csrIn, len(n.Projections)), post: make([]int, len(n.Projections))}
+	inIdx := map[string]int{}
+	base := 0
+	m.inputs = make([]inPort, len(n.Inputs))
+	for i, p := range n.Inputs {
+		inIdx[p.Name] = i
+		m.inputs[i] = inPort{name: p.Name, shape: p.Shape, size: p.Size, base: base}
+		base += p.Size
+	}
+	total := 0
+	for j, pr := range n.Projections {
+		s, ok := popIdx[pr.Pre]
+		if !ok {
+			s = P + inIdx[pr.Pre]
+		}
+		w.outs[s] = append(w.outs[s], j)
+		w.post[j] = popIdx[pr.Post]
+		w.byPre[j] = byPreOf(syns[j].Pre, pr.PreSize)
+		total += len(syns[j].Pre)
+	}
+	m.wiring = w
+	nsrc := len(m.nrnCore) + base
+	f := fanout{start: make([]int, nsrc+1), rStart: make([]int, nsrc+1), syn: make([]synEntry, 0, total), routes: make([]route, 0, total)}
+	m.outc = make([]outCost, len(m.nrnCore))
+	stamp := make([]int, len(m.cores))
+	slot := make([]int32, len(m.cores)) // core → its entry in rCore for the source being built
+	for i := range stamp {
+		stamp[i] = -1
+	}
+	maxD, hasTree := 0, false
+	var perm []int
+	m.eachSource(func(src, s, pre int) {
+		f.start[src], f.rStart[src] = len(f.syn), len(f.routes)
+		w.each(s, pre, func(j int, ks []int32) {
+			sl, q := syns[j], &pl.Projs[j]
+			for _, k := range ks {
+				ci, local := m.coreOf(w.post[j], int(sl.Post[k]))
+				c := m.cores[ci]
+				if c.tree != nil {
+					hasTree = true
+					tc := c.tree.k - 1 // projections feed the soma unless they name a compartment
+					if q.Cx != nil {
+						tc = *q.Cx
+					}
+					local = local*c.tree.k + tc
+				}
+				if stamp[ci] != src {
+					stamp[ci], slot[ci] = src, int32(len(f.routes))
+					f.routes = append(f.routes, route{core: int32(ci)})
+				}
+				f.routes[slot[ci]].n++
+				f.syn = append(f.syn, synEntry{int32(c.accOff + groupOf[j]*c.ncx + local), m.encode(m.w[j][sl.Widx[k]], q.Exp)})
+				if d := int(sl.Delay[k]); d > 0 {
+					if f.dly == nil {
+						f.dly = make([]uint8, len(f.syn)-1, total)
+					}
+					maxD = max(maxD, d)
+				}
+				if f.dly != nil {
+					f.dly = append(f.dly, uint8(sl.Delay[k]))
+				}
+			}
+		})
+		perm = sortSource(&f, f.start[src], perm)
+		rs := f.routes[f.rStart[src]:]
+		slices.SortFunc(rs, func(a, b route) int { return int(a.core) - int(b.core) })
+		if src < len(m.nrnCore) {
+			m.outc[src] = m.outCost(int(m.nrnCore[src]), rs)
+		}
+	})
+	f.start[nsrc], f.rStart[nsrc] = len(f.syn), len(f.routes)
+	m.fan = f
+	m.nslot = maxD + 1
+	if hasTree || slices.ContainsFunc(m.cores, func(c *core) bool { return c.tree != nil }) {
+		m.nslot = max(m.nslot, 2) // self synapses deliver into the next step's slot
+	}
+	m.acc = make([]int32, m.nslot*m.slotLen)
+	for _, c := range m.cores {
+		c.acc, c.nslot, c.slotLen = m.acc, m.nslot, m.slotLen
+	}
+	m.outputs = make([]emulator.OutputStream, len(n.Outputs))
+	m.outRef = make([]emulator.OutRef, len(m.nrnCore))
+	for i := range m.outRef {
+		m.outRef[i].Stream = -1
+	}
+	for o, port := range n.Outputs {
+		pi, ok := popIdx[port.Source]
+		if !ok {
+			return errorf(ErrParam, "output %s reads %q, which is not a population", port.Name, port.Source)
+		}
+		if port.Kind != "" && port.Kind != "spikes" {
+			return errorf(ErrModel, "output %s: graded (%s) outputs are not supported on loihi", port.Name, port.Kind)
+		}
+		m.outputs[o] = emulator.OutputStream{Name: port.Name, Shape: port.Shape}
+		for i := 0; i < n.Populations[pi].Size; i++ {
+			ci, local := m.coreOf(pi, i)
+			if g := m.nrnOff[ci] + local; m.outRef[g].Stream < 0 {
+				m.outRef[g] = emulator.OutRef{Stream: int32(o), Index: int32(i)}
+			}
+		}
+	}
+	return nil
+}
+
+// byPreOf groups a projection's synapse ids by presynaptic neuron (posts in id order).
+func byPreOf(pre []int32, preSize int) csrIn {
+	start := make([]int32, preSize+1)
+	for _, p := range pre {
+		start[p+1]++
+	}
+	for i := 1; i <= preSize; i++ {
+		start[i] += start[i-1]
+	}
+	idx := make([]int32, len(pre))
+	fill := slices.Clone(start[:preSize])
+	for k, p := range pre {
+		idx[fill[p]] = int32(k)
+		fill[p]++
+	}
+	return csrIn{start: start, post: idx}
+}
+
+// each calls fn with the synapse ids of every projection leaving neuron pre of source s.
+func (w *wiring) each(s, pre int, fn func(j int, ks []int32)) {
+	for _, j := range w.outs[s] {
+		b := w.byPre[j]
+		fn(j, b.post[b.start[pre]:b.start[pre+1]])
+	}
+}
+
+// sortSource sorts the synapses from s to the end of f.syn (one source's) by
+// accumulator offset, stably, carrying their delays; perm is scratch space.
+func sortSource(f *fanout, s int, perm []int) []int {
+	seg := f.syn[s:]
+	if slices.IsSortedFunc(seg, cmpAcc) {
+		return perm
+	}
+	perm = perm[:0]
+	for i := range seg {
+		perm = append(perm, i)
+	}
+	slices.SortStableFunc(perm, func(a, b int) int { return cmpAcc(seg[a], seg[b]) })
+	tmp := make([]synEntry, len(seg))
+	for i, k := range perm {
+		tmp[i] = seg[k]
+	}
+	copy(seg, tmp)
+	if f.dly != nil {
+		d := f.dly[s:]
+		td := make([]uint8, len(d))
+		for i, k := range perm {
+			td[i] = d[k]
+		}
+		copy(d, td)
+	}
+	return perm
+}
+
+func cmpAcc(a, b synEntry) int { return int(a.acc) - int(b.acc) }
+
+// setFanWeights rewrites the synapse words of projection j from m.w[j]: it walks the
+// synapses in the order wire did, marking projection j's, and sorts each source's
+// list the same way (stable by accumulator offset) to find where they went.
+func (m *machine) setFanWeights(j int) {
+	syns := m.im.syns
+	e := m.im.pl.Projs[j].Exp
+	type ent struct {
+		synEntry
+		mine bool
+	}
+	var buf []ent
+	m.eachSource(func(src, s, pre int) {
+		buf = buf[:0]
+		m.wiring.each(s, pre, func(jj int, ks []int32) {
+			for _, k := range ks {
+				ci, local := m.coreOf(m.wiring.post[jj], int(syns[jj].Post[k]))
+				c := m.cores[ci]
+				if c.tree != nil {
+					tc := c.tree.k - 1
+					if q := m.im.pl.Projs[jj].Cx; q != nil {
+						tc = *q
+					}
+					local = local*c.tree.k + tc
+				}
+				x := ent{synEntry: synEntry{acc: int32(c.accOff + m.wiring.groupOf[jj]*c.ncx + local)}, mine: jj == j}
+				if x.mine {
+					x.w = m.encode(m.w[j][syns[j].Widx[k]], e)
+				}
+				buf = append(buf, x)
+			}
+		})
+		slices.SortStableFunc(buf, func(a, b ent) int { return cmpAcc(a.synEntry, b.synEntry) })
+		out := m.fan.syn[m.fan.start[src]:m.fan.start[src+1]]
+		for i, x := range buf {
+			if x.mine {
+				out[i].w = x.w
+			}
+		}
+	})
+}
+
+// deliver adds the synapses of source src, whose spike is integrated at absolute step
+// T (a spike emitted at T−1), into the accumulator slots T + delay (spec §2, §4), and
+// counts them against their cores for the update at T: worker w of W delivers its part
+// (the whole table when W = 1).
+func (m *machine) deliver(src, T, w, W int) {
+	f := &m.fan
+	s, e := f.start[src], f.start[src+1]
+	rs, re := f.rStart[src], f.rStart[src+1]
+	if W > 1 {
+		k := src*(W+1) + w
+		s, e = s+int(f.split[k]), s+int(f.split[k+1])
+		rs, re = rs+int(f.rsplit[k]), rs+int(f.rsplit[k+1])
+	}
+	if f.dly == nil {
+		b := (T % m.nslot) * m.slotLen
+		acc := m.acc[b : b+m.slotLen]
+		for _, x := range f.syn[s:e] {
+			acc[x.acc] += x.w // int32 wrap is harmless: q wraps to 22 bits (chip)
+		}
+	} else {
+		for k := s; k < e; k++ {
+			x := f.syn[k]
+			slot := (T + int(f.dly[k])) % m.nslot
+			m.acc[slot*m.slotLen+int(x.acc)] += x.w
+		}
+	}
+	for _, r := range f.routes[rs:re] {
+		m.synNext[r.core] += int64(r.n)
+	}
+}
+
+// prefetch touches one word per cache line of the synapses and routes worker w will
+// deliver for the pending sources, so the memory system fetches them all in parallel
+// (a source's lists are cold: tens of MB of tables for large networks) before deliver
+// walks them one dependent add at a time. The sum only keeps the loads alive.
+func (m *machine) prefetch(w, W int) {
+	f := &m.fan
+	var sum int32
+	for _, src := range m.pending {
+		s, e := f.start[src], f.start[src+1]
+		rs, re := f.rStart[src], f.rStart[src+1]
+		if W > 1 {
+			k := int(src)*(W+1) + w
+			s, e = s+int(f.split[k]), s+int(f.split[k+1])
+			rs, re = rs+int(f.rsplit[k]), rs+int(f.rsplit[k+1])
+		}
+		for i := s; i < e; i += 8 {
+			sum += f.syn[i].w
+		}
+		for i := rs; i < re; i += 8 {
+			sum += f.routes[i].n
+		}
+	}
+	prefetchSink.Add(sum)
+}
+
+var prefetchSink atomic.Int32
+
+// splitFan records, for W workers owning the accumulator ranges [bound[w], bound[w+1]),
+// where each source's synapses and routes change owner (a core belongs to the worker
+// holding its first accumulator).
+func (m *machine) splitFan(bound []int) {
+	f := &m.fan
+	W := len(bound) - 1
+	if W <= 1 {
+		f.split, f.rsplit = nil, nil
+		return
+	}
+	nsrc := len(f.start) - 1
+	f.split, f.rsplit = make([]int32, nsrc*(W+1)), make([]int32, nsrc*(W+1))
+	for src := range nsrc {
+		syn := f.syn[f.start[src]:f.start[src+1]]
+		rt := f.routes[f.rStart[src]:f.rStart[src+1]]
+		k := src * (W + 1)
+		for w := 1; w < W; w++ {
+			f.split[k+w] = int32(sort.Search(len(syn), func(i int) bool { return int(syn[i].acc) >= bound[w] }))
+			f.rsplit[k+w] = int32(sort.Search(len(rt), func(i int) bool { return m.cores[rt[i].core].accOff >= bound[w] }))
+		}
+		f.split[k+W], f.rsplit[k+W] = int32(len(syn)), int32(len(rt))
+	}
+}
