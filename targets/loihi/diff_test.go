@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/snnc/snnc/compiler"
@@ -173,4 +174,99 @@ func TestTwoCompartmentVsRef(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReadoutVsRef: LI and CubaLI readouts (graded v outputs) quantized for loihi
+// follow ref's membrane: per step, the readout that is largest on ref is largest on
+// loihi in ≥ 90 % of the steps where ref's lead is clear (≥ 5 % of its range), and the
+// values agree within 10 % of ref's range (RMS).
+func TestReadoutVsRef(t *testing.T) {
+	const steps, nout = 300, 6
+	for k, model := range []string{"LI", "CubaLI"} {
+		t.Run(model, func(t *testing.T) {
+			var doc map[string]any
+			if err := json.Unmarshal(floatModel(uint64(30+k), "CubaLIF", 20, 40, nout, true, 0), &doc); err != nil {
+				t.Fatal(err)
+			}
+			vec := func(v float64) []float64 {
+				out := make([]float64, nout)
+				for i := range out {
+					out[i] = v
+				}
+				return out
+			}
+			node := map[string]any{"type": "LI", "tau": vec(0.02), "r": vec(1), "v_leak": vec(0)}
+			if model == "CubaLI" {
+				node = map[string]any{"type": "CubaLI", "tau_syn": vec(0.005), "tau_mem": vec(0.02), "r": vec(1), "v_leak": vec(0), "w_in": vec(1)}
+			}
+			doc["graph"].(map[string]any)["nodes"].(map[string]any)["o"] = node
+			b, _ := json.Marshal(doc)
+			stim := poisson(uint64(40+k), "in", 20, steps, 0.1)
+			ref, _ := runTarget(t, "ref", b, stim, steps)
+			lo, rep := runTarget(t, "loihi", b, stim, steps)
+			dense := func(s *emulator.Stream, lag int) [][]float64 {
+				out := make([][]float64, steps)
+				for i := range out {
+					out[i] = make([]float64, nout)
+				}
+				for e, tt := range s.Times {
+					if tt-lag >= 0 {
+						out[tt-lag][s.Indices[e]] = s.Values[e]
+					}
+				}
+				return out
+			}
+			// loihi runs one step per layer: its readout lags ref's by one step (the
+			// compile report's edge-latency table).
+			rv, lv := dense(ref.Streams["out"], 0), dense(lo.Streams["out"], 1)
+			lo0, hi0 := math.Inf(1), math.Inf(-1)
+			for _, row := range rv {
+				for _, x := range row {
+					lo0, hi0 = math.Min(lo0, x), math.Max(hi0, x)
+				}
+			}
+			span := hi0 - lo0
+			if !(span > 0) {
+				t.Fatal("ref readout is flat: the test would prove nothing")
+			}
+			agree, clear, se, n := 0, 0, 0.0, 0
+			for s := 20; s < steps-2; s++ {
+				ri, li := argmax(rv[s]), argmax(lv[s])
+				sorted := slices.Clone(rv[s])
+				slices.Sort(sorted)
+				if sorted[nout-1]-sorted[nout-2] >= 0.05*span {
+					clear++
+					if ri == li {
+						agree++
+					}
+				}
+				for i := range rv[s] {
+					d := rv[s][i] - lv[s][i]
+					se += d * d
+					n++
+				}
+			}
+			rms := math.Sqrt(se / float64(n))
+			t.Logf("%s: argmax agrees on %d of %d clear steps; RMS %.4g of range %.4g; %v", model, agree, clear, rms, span, rep.Warnings)
+			if clear < 50 {
+				t.Fatalf("only %d steps with a clear leader", clear)
+			}
+			if float64(agree) < 0.9*float64(clear) {
+				t.Errorf("argmax agrees on %d of %d steps (< 90 %%)", agree, clear)
+			}
+			if rms > 0.1*span {
+				t.Errorf("RMS difference %.4g > 10 %% of ref's range %.4g", rms, span)
+			}
+		})
+	}
+}
+
+func argmax(x []float64) int {
+	k := 0
+	for i, v := range x {
+		if v > x[k] {
+			k = i
+		}
+	}
+	return k
 }

@@ -217,10 +217,19 @@ func (m *machine) wire(groupOf []int, popIdx map[string]int) error {
 		if !ok {
 			return errorf(ErrParam, "output %s reads %q, which is not a population", port.Name, port.Source)
 		}
-		if port.Kind != "" && port.Kind != "spikes" {
-			return errorf(ErrModel, "output %s: graded (%s) outputs are not supported on loihi", port.Name, port.Kind)
-		}
 		m.outputs[o] = emulator.OutputStream{Name: port.Name, Shape: port.Shape}
+		switch port.Kind {
+		case "", "spikes":
+		case "v":
+			q := &pl.Pops[pi]
+			if len(q.VScale) == 0 {
+				return errorf(ErrModel, "output %s: graded output of population %s, which is not a readout (LI, CubaLI)", port.Name, port.Source)
+			}
+			m.graded = append(m.graded, gradedOut{stream: o, pop: pi})
+			continue
+		default:
+			return errorf(ErrModel, "output %s: %s outputs are not supported on loihi (spikes, or v of an LI / CubaLI readout)", port.Name, port.Kind)
+		}
 		for i := 0; i < n.Populations[pi].Size; i++ {
 			ci, local := m.coreOf(pi, i)
 			if g := m.nrnOff[ci] + local; m.outRef[g].Stream < 0 {
@@ -229,6 +238,35 @@ func (m *machine) wire(groupOf []int, popIdx map[string]int) error {
 		}
 	}
 	return nil
+}
+
+// gradedOut is an output that records a readout's v each step (spec: graded events).
+type gradedOut struct{ stream, pop int }
+
+// readGraded appends population pi's readout values of step t (v / VScale + VOff in
+// model units, zeros omitted) to st.
+func (m *machine) readGraded(st *emulator.Stream, pi, t int) {
+	q := &m.im.pl.Pops[pi]
+	at := func(v []float64, j int, def float64) float64 {
+		switch len(v) {
+		case 0:
+			return def
+		case 1:
+			return v[0]
+		}
+		return v[j]
+	}
+	for _, ci := range m.popCores[pi] {
+		c, start := m.cores[ci], m.im.pl.Cores[ci].Start
+		for i := range c.n {
+			j := start + i
+			_, v := c.state(i)
+			x := float64(v)/at(q.VScale, j, 1) + at(q.VOff, j, 0)
+			if x != 0 {
+				st.Times, st.Indices, st.Values = append(st.Times, t), append(st.Indices, j), append(st.Values, x)
+			}
+		}
+	}
 }
 
 // byPreOf groups a projection's synapse ids by presynaptic neuron (posts in id order).

@@ -41,6 +41,7 @@ type machine struct {
 	wiring  wiring
 	inputs  []inPort
 	outputs []emulator.OutputStream
+	graded  []gradedOut
 	outRef  []emulator.OutRef // by neuron id
 	outc    []outCost         // by neuron id
 	// Cost model (spec §9), per core for the step in progress, and the run's totals.

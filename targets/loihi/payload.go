@@ -45,6 +45,10 @@ type qPop struct {
 	U0       ivec    `json:"u0"`
 	V0       ivec    `json:"v0"`
 	K        float64 `json:"k,omitempty"` // float models: accumulator units per model weight unit
+	// VScale, VOff (readouts, LI / CubaLI): the graded output is v / VScale + VOff in
+	// model units; one value or one per neuron.
+	VScale []float64 `json:"v_scale,omitempty"`
+	VOff   []float64 `json:"v_offset,omitempty"`
 	// Tree (optional, spec §7): the compartments of a multi-compartment neuron in
 	// service order, the soma last; the registers above are the soma's. Absent for
 	// point neurons (readers that do not implement trees must reject it).

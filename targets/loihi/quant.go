@@ -227,8 +227,8 @@ func (qz *quantizer) nativeProj(i int, pr *ir.Projection) {
 		Bits: int(nb), Synapses: len(qz.syns[i].Pre), Rounded: changed, Native: true})
 }
 
-// floatPop quantizes a float LIF / CubaLIF / IF population and its incoming projections
-// (spec §6).
+// floatPop quantizes a float LIF / CubaLIF / IF population, or a non-spiking LI /
+// CubaLI readout, and its incoming projections (spec §6).
 //
 // Mapping (per neuron i, model units → hardware units): v_hw = S_i·(v − v_reset),
 // u_hw = S_i·b_in·I (CubaLIF) or S_i·b_in·x (LIF, IF: du = 4095 makes u the current
@@ -239,22 +239,28 @@ func (qz *quantizer) floatPop(i int, p *ir.Population) {
 	h := qz.hw
 	where := "population " + p.Name
 	switch p.Model {
-	case ir.TLIF, ir.TCubaLIF, ir.TIF, ir.TAHPLIF, ir.TAdaptiveLIF:
+	case ir.TLIF, ir.TCubaLIF, ir.TIF, ir.TAHPLIF, ir.TAdaptiveLIF, ir.TLI, ir.TCubaLI:
 	default:
-		qz.issues.Add(where, ErrModel, "model %s is not supported by --target loihi (supported: LIF, CubaLIF, IF, snnc.AHPLIF, snnc.AdaptiveLIF, snnc.MultiCompartment, snnc.loihi.CUBA)", p.Model)
+		qz.issues.Add(where, ErrModel, "model %s is not supported by --target loihi (supported: LIF, CubaLIF, IF, LI and CubaLI readouts, snnc.AHPLIF, snnc.AdaptiveLIF, snnc.MultiCompartment, snnc.loihi.CUBA)", p.Model)
 		return
 	}
+	// A readout (LI, CubaLI) is a compartment whose threshold it can never reach: v is
+	// clipped to ±(2^21 − 1) (chip mode) below vth = (2^17 − 1)·2^6, and the graded
+	// output is v / S + v_reset in model units (docs/loihi.md, "Readouts").
+	readout := p.Model == ir.TLI || p.Model == ir.TCubaLI
 	if qz.mode == Lava && (p.Model == ir.TAHPLIF || p.Model == ir.TAdaptiveLIF) {
 		qz.issues.Add(where, ErrModel, "multi-compartment neurons (%s) are implemented in chip mode only", p.Model)
 		return
 	}
-	if p.Reset.Mode != "" && p.Reset.Mode != "to_value" {
+	if readout {
+		// no spikes, so no reset or compare to approximate
+	} else if p.Reset.Mode != "" && p.Reset.Mode != "to_value" {
 		qz.rep.Warnf("population %s: reset mode %q approximated by Loihi's reset to v_reset", p.Name, p.Reset.Mode)
 	}
-	if p.Reset.Timing == "next_step" {
+	if p.Reset.Timing == "next_step" && !readout {
 		qz.rep.Warnf("population %s: reset timing next_step approximated by Loihi's immediate reset", p.Name)
 	}
-	if p.Compare == ">=" {
+	if p.Compare == ">=" && !readout {
 		qz.rep.Warnf("population %s: threshold compare >= approximated by Loihi's strict > at the quantized threshold", p.Name)
 	}
 	n := p.Size
@@ -272,7 +278,7 @@ func (qz *quantizer) floatPop(i int, p *ir.Population) {
 		}
 		return out
 	}
-	cuba := p.Model == ir.TCubaLIF || p.Model == ir.TAHPLIF || p.Model == ir.TAdaptiveLIF
+	cuba := p.Model == ir.TCubaLIF || p.Model == ir.TAHPLIF || p.Model == ir.TAdaptiveLIF || p.Model == ir.TCubaLI
 	alpha, ain := par("alpha", 0), par("a_in", 1)
 	beta, bleak, bin := par("beta", 1), par("b_leak", 0), par("b_in", 1)
 	vth, vreset, bias, vinit := par("v_threshold", 1), par("v_reset", 0), par("bias", 0), par("v0", 0)
@@ -286,7 +292,7 @@ func (qz *quantizer) floatPop(i int, p *ir.Population) {
 			qz.issues.Add(fmt.Sprintf("%s[%d]", where, j), ErrParam, "input gain %g must be > 0", g[j])
 			return
 		}
-		if !(vth[j] > vreset[j]) {
+		if !readout && !(vth[j] > vreset[j]) {
 			qz.issues.Add(fmt.Sprintf("%s[%d]", where, j), ErrParam, "v_threshold %g must exceed v_reset %g", vth[j], vreset[j])
 			return
 		}
@@ -317,8 +323,15 @@ func (qz *quantizer) floatPop(i int, p *ir.Population) {
 		}
 	}
 	biasMax := float64(h.BiasMantMax) * math.Ldexp(1, h.BiasExpMax)
+	if readout {
+		// No threshold sets the scale: resolve the weights (the largest one 8 bits at
+		// exponent 0), which leaves v room for ~2^21/K model units before clipping.
+		K = math.Min(K, math.Ldexp(K, -h.WeightExpMax))
+	}
 	for j := 0; j < n; j++ {
-		K = math.Min(K, qz.cfg.VthTarget*math.Ldexp(1, vthShift)*g[j]/(vth[j]-vreset[j]))
+		if !readout {
+			K = math.Min(K, qz.cfg.VthTarget*math.Ldexp(1, vthShift)*g[j]/(vth[j]-vreset[j]))
+		}
 		if drive[j] != 0 {
 			K = math.Min(K, biasMax*g[j]/math.Abs(drive[j]))
 		}
@@ -336,7 +349,9 @@ func (qz *quantizer) floatPop(i int, p *ir.Population) {
 	kMin := 0.0
 	kq := math.Inf(1)
 	for j := 0; j < n; j++ {
-		kMin = math.Max(kMin, qz.cfg.VthMin*math.Ldexp(1, vthShift)*g[j]/(vth[j]-vreset[j]))
+		if !readout {
+			kMin = math.Max(kMin, qz.cfg.VthMin*math.Ldexp(1, vthShift)*g[j]/(vth[j]-vreset[j]))
+		}
 		if fan[j] > 0 {
 			// |q| < 2^21 even when every input fires in the same step. (The |u| bound of
 			// every input firing every step is far too pessimistic to size the scale: it
@@ -360,12 +375,15 @@ func (qz *quantizer) floatPop(i int, p *ir.Population) {
 		}
 		dv[j] = min(max(int64(math.Round(decayOne*(1-beta[j]))), 0), h.DvMax)
 		th := S * (vth[j] - vreset[j]) / math.Ldexp(1, vthShift)
+		if readout {
+			th = float64(h.VthMax)
+		}
 		vt[j] = int64(math.Round(th))
 		if vt[j] > h.VthMax {
 			qz.issues.Add(fmt.Sprintf("%s[%d]", where, j), ErrParam, "threshold mantissa %d exceeds 17 bits (%d)", vt[j], h.VthMax)
 			return
 		}
-		if th > 0 {
+		if th > 0 && !readout {
 			maxRel = math.Max(maxRel, math.Abs(float64(vt[j])-th)/th)
 		}
 		b := S * drive[j]
@@ -384,6 +402,13 @@ func (qz *quantizer) floatPop(i int, p *ir.Population) {
 	}
 	q.Du, q.Dv, q.Vth, q.BiasMant, q.BiasExp, q.Refract = compact(du), compact(dv), compact(vt), compact(bm), compact(be), compact(rf)
 	q.NegVm, q.PosVm, q.U0, q.V0 = ivec{int64(h.DefaultNegVmLimit)}, ivec{int64(h.DefaultPosVmLimit)}, compact(u0), compact(v0)
+	if readout {
+		q.NegVm, q.PosVm = ivec{readoutVmBits}, ivec{(readoutVmBits - 9) / 2}
+		q.VScale, q.VOff = make([]float64, n), slices.Clone(vreset)
+		for j := range q.VScale {
+			q.VScale[j] = K / g[j]
+		}
+	}
 	if qz.mode == Lava && rf[0] > 1 {
 		qz.rep.Warnf("population %s: refractory period ignored in lava mode", p.Name)
 	}
@@ -400,6 +425,10 @@ func (qz *quantizer) floatPop(i int, p *ir.Population) {
 	if cuba && bias[0] != 0 {
 		pr.Precision = "Affine bias enters v at its synaptic steady state"
 	}
+	if readout {
+		pr.Vth = 0
+		pr.Precision = fmt.Sprintf("readout: graded v = v_hw/%.4g, clipped at ±%.4g model units", K/g[0], float64(int64(1)<<readoutVmBits-1)*g[0]/K)
+	}
 	qz.qrep.Populations = append(qz.qrep.Populations, pr)
 	// Incoming projections: one exponent each (spec §6).
 	for pi, prj := range qz.n.Projections {
@@ -413,6 +442,10 @@ func (qz *quantizer) floatPop(i int, p *ir.Population) {
 		qz.floatProj(pi, prj, K)
 	}
 }
+
+// readoutVmBits: a readout's v is clipped to ±(2^21 − 1) (neg_vm_limit 21, pos_vm_limit
+// 6), below the largest threshold (2^17 − 1)·2^6, so it never spikes (chip mode).
+const readoutVmBits = 21
 
 func maxAbs(w []float64) float64 {
 	m := 0.0

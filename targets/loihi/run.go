@@ -65,6 +65,7 @@ type sched struct {
 	quit    atomic.Bool
 	helpers sync.WaitGroup
 	done    []paddedGen
+	park    []parker
 }
 
 type paddedGen struct {
@@ -218,11 +219,46 @@ func (m *machine) stepMerged(ch *chunk, T int, keepQ bool, fired []int32) []int3
 	return out[:k]
 }
 
-// spinWait spins until cond holds, yielding to the Go scheduler now and then.
-func spinWait(cond func() bool) {
-	for i := 1; !cond(); i++ {
+// parker is a barrier wait: spin briefly (a step of a large network lasts tens of
+// microseconds, less than a sleep and wake-up), then sleep until signalled, so a
+// worker descheduled by a busy machine does not leave the others spinning on its core.
+type parker struct {
+	sleeping atomic.Bool
+	wake     chan struct{} // buffered (1): a signal is never lost, a stale one is harmless
+	_        [48]byte
+}
+
+// spinIters is how many checks a waiter spins before sleeping.
+const spinIters = 4096
+
+func (p *parker) wait(cond func() bool) {
+	for i := 1; i <= spinIters; i++ {
+		if cond() {
+			return
+		}
 		if i&63 == 0 {
 			runtime.Gosched()
+		}
+	}
+	for {
+		p.sleeping.Store(true)
+		if cond() { // re-checked after announcing the sleep: a signal sent before it is seen here
+			p.sleeping.Store(false)
+			return
+		}
+		<-p.wake
+		p.sleeping.Store(false)
+		if cond() {
+			return
+		}
+	}
+}
+
+func (p *parker) signal() {
+	if p.sleeping.Load() {
+		select {
+		case p.wake <- struct{}{}:
+		default:
 		}
 	}
 }
@@ -230,6 +266,12 @@ func spinWait(cond func() bool) {
 // start launches the helper workers (one per worker beyond the caller).
 func (s *sched) start() {
 	s.quit.Store(false)
+	if s.park == nil {
+		s.park = make([]parker, s.workers+1) // [w]: worker w; [0]: the caller
+		for i := range s.park {
+			s.park[i].wake = make(chan struct{}, 1)
+		}
+	}
 	g0 := s.gen.Load()
 	for w := 1; w < s.workers; w++ {
 		s.helpers.Add(1)
@@ -237,13 +279,14 @@ func (s *sched) start() {
 			defer s.helpers.Done()
 			seen := g0
 			for {
-				spinWait(func() bool { return s.gen.Load() != seen })
+				s.park[w].wait(func() bool { return s.gen.Load() != seen })
 				seen = s.gen.Load()
 				if s.quit.Load() {
 					return
 				}
 				s.work(w, s.T)
 				s.done[w].g.Store(seen)
+				s.park[0].signal()
 			}
 		}(w)
 	}
@@ -254,6 +297,9 @@ func (s *sched) stop() {
 	if s.workers > 1 {
 		s.quit.Store(true)
 		s.gen.Add(1)
+		for w := 1; w < s.workers; w++ {
+			s.park[w].signal()
+		}
 		s.helpers.Wait()
 	}
 }
@@ -266,11 +312,18 @@ func (s *sched) step(T int) {
 	}
 	s.T = T
 	g := s.gen.Add(1)
-	s.work(0, T)
 	for w := 1; w < s.workers; w++ {
-		d := &s.done[w].g
-		spinWait(func() bool { return d.Load() == g })
+		s.park[w].signal()
 	}
+	s.work(0, T)
+	s.park[0].wait(func() bool {
+		for w := 1; w < s.workers; w++ {
+			if s.done[w].g.Load() != g {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 // run advances the machine steps steps from its current state (m.steps).
@@ -383,6 +436,9 @@ func (m *machine) run(ctx context.Context, stim *emulator.Stimulus, steps int, p
 			}
 		}
 		m.pending = pend
+		for _, g := range m.graded {
+			m.readGraded(streams[g.stream], g.pop, t)
+		}
 		for i, p := range probes {
 			p.Read(tr.Probes[i].Data[t])
 		}

@@ -3,6 +3,7 @@ package loihi
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/snnc/snnc/ir"
@@ -184,6 +185,19 @@ func (t *Target) DecodeImage(n *ir.Netlist, opt targets.Options, data []byte) (t
 			if len(v) != 1 && len(v) != p.Size {
 				return nil, fmt.Errorf("%w: population %s: parameter vector of %d for %d neurons", ErrPayload, p.Name, len(v), p.Size)
 			}
+		}
+		for k, v := range [][]float64{q.VScale, q.VOff} {
+			if len(v) > 1 && len(v) != p.Size {
+				return nil, fmt.Errorf("%w: population %s: readout vector of %d for %d neurons", ErrPayload, p.Name, len(v), p.Size)
+			}
+			for _, x := range v {
+				if math.IsNaN(x) || math.IsInf(x, 0) || (k == 0 && !(x > 0)) {
+					return nil, fmt.Errorf("%w: population %s: readout scale/offset %g", ErrPayload, p.Name, x)
+				}
+			}
+		}
+		if len(q.VOff) > 0 && len(q.VScale) == 0 {
+			return nil, fmt.Errorf("%w: population %s: v_offset without v_scale", ErrPayload, p.Name)
 		}
 	}
 	for j, pr := range n.Projections {
