@@ -156,29 +156,20 @@ func (m *machine) wire(groupOf []int, popIdx map[string]int) error {
 	for i := range stamp {
 		stamp[i] = -1
 	}
-	maxD, hasTree := 0, false
+	maxD := 0
 	var perm []int
 	m.eachSource(func(src, s, pre int) {
 		f.start[src], f.rStart[src] = len(f.syn), len(f.routes)
 		w.each(s, pre, func(j int, ks []int32) {
 			sl, q := syns[j], &pl.Projs[j]
 			for _, k := range ks {
-				ci, local := m.coreOf(w.post[j], int(sl.Post[k]))
-				c := m.cores[ci]
-				if c.tree != nil {
-					hasTree = true
-					tc := c.tree.k - 1 // projections feed the soma unless they name a compartment
-					if q.Cx != nil {
-						tc = *q.Cx
-					}
-					local = local*c.tree.k + tc
-				}
+				ci, acc := m.synTarget(j, k)
 				if stamp[ci] != src {
 					stamp[ci], slot[ci] = src, int32(len(f.routes))
 					f.routes = append(f.routes, route{core: int32(ci)})
 				}
 				f.routes[slot[ci]].n++
-				f.syn = append(f.syn, synEntry{int32(c.accOff + groupOf[j]*c.ncx + local), m.encode(m.w[j][sl.Widx[k]], q.Exp)})
+				f.syn = append(f.syn, synEntry{acc, m.encode(m.w[j][sl.Widx[k]], q.Exp)})
 				if d := int(sl.Delay[k]); d > 0 {
 					if f.dly == nil {
 						f.dly = make([]uint8, len(f.syn)-1, total)
@@ -200,7 +191,7 @@ func (m *machine) wire(groupOf []int, popIdx map[string]int) error {
 	f.start[nsrc], f.rStart[nsrc] = len(f.syn), len(f.routes)
 	m.fan = f
 	m.nslot = maxD + 1
-	if hasTree || slices.ContainsFunc(m.cores, func(c *core) bool { return c.tree != nil }) {
+	if slices.ContainsFunc(m.cores, func(c *core) bool { return c.tree != nil }) {
 		m.nslot = max(m.nslot, 2) // self synapses deliver into the next step's slot
 	}
 	m.acc = make([]int32, m.nslot*m.slotLen)
@@ -267,6 +258,22 @@ func (m *machine) readGraded(st *emulator.Stream, pi, t int) {
 			}
 		}
 	}
+}
+
+// synTarget returns the core and accumulator offset (within a slot) of synapse k of
+// projection j: its post neuron's soma, or the tree compartment the projection names
+// (spec §7), in the accumulator group of the projection's exponent (lava).
+func (m *machine) synTarget(j int, k int32) (int, int32) {
+	ci, local := m.coreOf(m.wiring.post[j], int(m.im.syns[j].Post[k]))
+	c := m.cores[ci]
+	if c.tree != nil {
+		tc := c.tree.k - 1 // projections feed the soma unless they name a compartment
+		if q := m.im.pl.Projs[j].Cx; q != nil {
+			tc = *q
+		}
+		local = local*c.tree.k + tc
+	}
+	return ci, int32(c.accOff + m.wiring.groupOf[j]*c.ncx + local)
 }
 
 // byPreOf groups a projection's synapse ids by presynaptic neuron (posts in id order).
@@ -340,16 +347,8 @@ func (m *machine) setFanWeights(j int) {
 		buf = buf[:0]
 		m.wiring.each(s, pre, func(jj int, ks []int32) {
 			for _, k := range ks {
-				ci, local := m.coreOf(m.wiring.post[jj], int(syns[jj].Post[k]))
-				c := m.cores[ci]
-				if c.tree != nil {
-					tc := c.tree.k - 1
-					if q := m.im.pl.Projs[jj].Cx; q != nil {
-						tc = *q
-					}
-					local = local*c.tree.k + tc
-				}
-				x := ent{synEntry: synEntry{acc: int32(c.accOff + m.wiring.groupOf[jj]*c.ncx + local)}, mine: jj == j}
+				_, acc := m.synTarget(jj, k)
+				x := ent{synEntry: synEntry{acc: acc}, mine: jj == j}
 				if x.mine {
 					x.w = m.encode(m.w[j][syns[j].Widx[k]], e)
 				}

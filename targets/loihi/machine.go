@@ -223,7 +223,7 @@ func (m *machine) Run(ctx context.Context, in *emulator.Stimulus, steps int, pro
 	if in != nil {
 		for name, s := range in.Streams {
 			if s.Values != nil {
-				return nil, errorf(ErrInput, "stream %q carries graded values; loihi inputs are spikes", name)
+				return nil, errorf(ErrInput, "stream %q carries graded values; loihi inputs are spikes (encode with a rate or latency encoder, e.g. snnc eval --encoder rate)", name)
 			}
 		}
 	}
