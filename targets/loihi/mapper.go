@@ -213,7 +213,33 @@ func (m *mapper) sliceStatsPop(pi, L int) (axIn, words, popAx []int, slots int) 
 		}
 		oi = oj
 	}
+	// Self synapses of multi-compartment neurons (spec §7: AHP / adaptation): each neuron
+	// of the slice is one more source with its own input axon on its own core and a
+	// synapse list reaching its self-targeted compartments (8-bit words, no delay, the
+	// compartments consecutive in the neuron's tree).
+	if t := m.selfTargets(pi); t > 0 {
+		for s := range k {
+			cnt := min(L, p.Size-s*L)
+			axIn[s] += cnt
+			words[s] += cnt * m.hw.segWords(t, 8, 0, 0)
+		}
+	}
 	return axIn, words, popAx, slots
+}
+
+// selfTargets is the number of compartments of population pi's tree that a neuron's own
+// spike reaches (self_w ≠ 0); 0 for point neurons.
+func (m *mapper) selfTargets(pi int) int {
+	if pi >= len(m.pops) {
+		return 0
+	}
+	t := 0
+	for _, c := range m.pops[pi].Tree {
+		if c.SelfW != 0 {
+			t++
+		}
+	}
+	return t
 }
 
 func sum(v []int) int {
@@ -463,7 +489,7 @@ func (m *mapper) run(chips int) ([]coreUse, error) {
 				outs = append(outs, j)
 			}
 		}
-		if len(outs) == 0 {
+		if len(outs) == 0 && m.selfTargets(si) == 0 {
 			continue
 		}
 		for pre := 0; pre < sp.Size; pre++ {
@@ -481,6 +507,11 @@ func (m *mapper) run(chips int) ([]coreUse, error) {
 				}
 			}
 			outPer[si][pre] = cnt
+		}
+		if m.selfTargets(si) > 0 { // one more output axon: to the neuron's own core
+			for pre := range outPer[si] {
+				outPer[si][pre]++
+			}
 		}
 		for {
 			L := (sp.Size + ks[si] - 1) / ks[si]

@@ -133,3 +133,35 @@ func TestSegWords(t *testing.T) {
 		}
 	}
 }
+
+// TestMapperCountsSelfSynapses: an AHP neuron's own spike reaches its dendrite through a
+// self synapse, which takes an input axon, an output axon and synapse words on its
+// core like any other source (spec §7, §8). The two-compartment population h of a
+// 20-40-10 network gets 20 input axons from "in" plus 40 self axons, and 40 + 40
+// output axons (each neuron: one to o's core, one to its own core).
+func TestMapperCountsSelfSynapses(t *testing.T) {
+	doc := floatModel(5, "AHPLIF", 20, 40, 10, false, 0)
+	_, rep := runTarget(t, "loihi", doc, poisson(1, "in", 20, 10, 0.1), 10)
+	use, ok := rep.Data["packing"].([]map[string]any)
+	if !ok {
+		t.Fatalf("no packing in the report: %T", rep.Data["packing"])
+	}
+	var axIn, axOut, words int
+	for _, u := range use {
+		if u["population"] == "h" {
+			axIn += u["axons_in"].(int)
+			axOut += u["axons_out"].(int)
+			words += u["synapse_words"].(int)
+		}
+	}
+	// in → h is dense: each of the 20 inputs is one axon per core of h (one core here)
+	if axIn != 20+40 {
+		t.Errorf("h: %d input axons, want 20 + 40 self", axIn)
+	}
+	if axOut != 40*1+40 {
+		t.Errorf("h: %d output axons, want 40 (to o's core) + 40 (own core)", axOut)
+	}
+	if words == 0 {
+		t.Error("h: no synapse words")
+	}
+}
