@@ -71,6 +71,10 @@ type outM struct {
 	name  string
 	shape []int
 	pop   int
+	// graded: the output is the readout v / scale + off of every neuron, every step
+	// (read through a v probe), instead of spikes.
+	graded     bool
+	scale, off []float64
 }
 
 // netM is the network the code generator specializes on.
@@ -261,7 +265,16 @@ func buildModel(n *ir.Netlist, pl *loihiPayload) (*netM, error) {
 		if !ok {
 			return nil, fmt.Errorf("%w: output %s reads %q, which is not a population", ErrPayload, port.Name, port.Source)
 		}
-		if port.Kind != "" && port.Kind != "spikes" {
+		switch port.Kind {
+		case "", "spikes":
+		case "v":
+			q := &pl.Pops[pi]
+			if len(q.VScale) == 0 {
+				return nil, fmt.Errorf("%w: output %s: graded output of %s, which is not a readout (LI, CubaLI)", ErrUnsupported, port.Name, port.Source)
+			}
+			m.outputs = append(m.outputs, outM{name: port.Name, shape: port.Shape, pop: pi, graded: true, scale: q.VScale, off: q.VOff})
+			continue
+		default:
 			return nil, fmt.Errorf("%w: output %s: graded (%s) outputs", ErrUnsupported, port.Name, port.Kind)
 		}
 		m.pops[pi].fired = true

@@ -35,6 +35,9 @@ type lPop struct {
 	PosVm    ivec   `json:"pos_vm_limit"`
 	U0       ivec   `json:"u0"`
 	V0       ivec   `json:"v0"`
+	// VScale, VOff: a readout (LI / CubaLI) emits v / VScale + VOff as graded output.
+	VScale []float64 `json:"v_scale,omitempty"`
+	VOff   []float64 `json:"v_offset,omitempty"`
 	// Tree marks a multi-compartment population (loihi spec §7), which the native code
 	// does not implement: its presence is an error, never silently ignored.
 	Tree json.RawMessage `json:"tree,omitempty"`

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -233,6 +234,15 @@ func (m *machine) Run(ctx context.Context, in *emulator.Stimulus, steps int, pro
 	if err != nil {
 		return nil, err
 	}
+	// Graded outputs are read through v probes (added here when not requested).
+	asked := len(pids)
+	names := slices.Clone(probes)
+	for _, o := range net.outputs {
+		if id := int32(o.pop*probeVars + varV); o.graded && !slices.Contains(pids, id) {
+			pids = append(pids, id)
+			names = append(names, net.pops[o.pop].name+".v")
+		}
+	}
 	var evs [][2]int32
 	if in != nil {
 		names := make([]string, 0, len(in.Streams))
@@ -285,15 +295,43 @@ func (m *machine) Run(ctx context.Context, in *emulator.Stimulus, steps int, pro
 	if err != nil {
 		return nil, err
 	}
-	tr, err := m.decode(out, total, m.steps, pids, probes)
+	tr, err := m.decode(out, total, m.steps, pids, names)
 	if err != nil {
 		return nil, err
 	}
+	for _, o := range net.outputs {
+		if o.graded {
+			k := slices.Index(pids, int32(o.pop*probeVars+varV))
+			gradedEvents(tr.Streams[o.name], tr.Probes[k].Data, o.scale, o.off)
+		}
+	}
+	tr.Probes = tr.Probes[:asked]
 	tr.Dt = net.dt
 	m.history = all
 	m.steps = total
 	m.lastCPU = cpu
 	return tr, nil
+}
+
+// gradedEvents appends a readout's values v / scale + off (zeros omitted) of every step
+// to st, as the loihi target's graded outputs.
+func gradedEvents(st *emulator.Stream, rows [][]float64, scale, off []float64) {
+	at := func(v []float64, j int, def float64) float64 {
+		switch len(v) {
+		case 0:
+			return def
+		case 1:
+			return v[0]
+		}
+		return v[j]
+	}
+	for t, row := range rows {
+		for j, v := range row {
+			if x := v/at(scale, j, 1) + at(off, j, 0); x != 0 {
+				st.Times, st.Indices, st.Values = append(st.Times, t), append(st.Indices, j), append(st.Values, x)
+			}
+		}
+	}
 }
 
 func numElements(shape []int) int {
