@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -106,11 +107,13 @@ func newBenchCmd() *cobra.Command {
 				fmt.Fprintf(out, "brian2: %v\n", brian["error"])
 			} else {
 				fmt.Fprintf(out, "brian2: wall %v s for %v s, rate %v Hz\n", brian["wall_s"], seconds, brian["rate_hz"])
-				if w, ok := brian["wall_s"].(float64); ok && len(rows) > 0 && rows[0].WallS > 0 {
-					fmt.Fprintf(out, "loihi/brian2 wall ratio: %.3g\n", rows[0].WallS/w)
+				// Brian2 runs the 4000-neuron network: compare with loihi's row of that size.
+				k := slices.IndexFunc(rows, func(r benchRow) bool { return r.Target == "loihi" && r.Neurons == 4000 })
+				if w, ok := brian["wall_s"].(float64); ok && k >= 0 && rows[k].WallS > 0 {
+					fmt.Fprintf(out, "loihi/brian2 wall ratio: %.3g\n", rows[k].WallS/w)
 				}
-				if b, ok := brian["rate_hz"].(float64); ok && b > 0 && len(rows) > 0 {
-					fmt.Fprintf(out, "loihi/brian2 rate ratio: %.3f (target within 0.8..1.2)\n", rows[0].RateHz/b)
+				if b, ok := brian["rate_hz"].(float64); ok && b > 0 && k >= 0 {
+					fmt.Fprintf(out, "loihi/brian2 rate ratio: %.3f (target within 0.8..1.2)\n", rows[k].RateHz/b)
 				}
 			}
 			return nil
