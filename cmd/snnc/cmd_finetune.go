@@ -56,11 +56,11 @@ faults off) in the forward pass: the baseline in-the-loop training must beat.`,
 	fl.IntVar(&f.steps, "steps", 0, "time steps per sample (default: the model's)")
 	fl.IntVar(&f.epochs, "epochs", hil.Defaults.Epochs, "fine-tuning epochs")
 	fl.IntVar(&f.batch, "batch", hil.Defaults.Batch, "batch size (one SetWeights per batch)")
-	fl.Float64Var(&f.lr, "lr", hil.Defaults.LR, "Adam learning rate")
+	fl.Float64Var(&f.lr, "lr", 0, fmt.Sprintf("Adam learning rate (default per data set: %g; mnist and fashion-mnist %g)", hil.Defaults.LR, hil.LRFor("mnist")))
 	fl.StringVar(&f.schedule, "schedule", hil.Defaults.Schedule, "learning-rate schedule: cosine or const")
 	fl.IntVar(&f.trainN, "train-samples", 0, "use only the first K training samples")
 	fl.IntVar(&f.testN, "samples", 0, "evaluate only the first K test samples")
-	fl.IntVar(&f.valN, "val-samples", 1000, "keep the weights with the best chip accuracy on K validation samples, measured before and after every epoch (the data set's validation split, else the last K training samples, which are then not trained on); 0 keeps the last epoch's")
+	fl.IntVar(&f.valN, "val-samples", -1, "keep the weights with the best chip accuracy on K validation samples, measured before and after every epoch (the data set's validation split, else the last K training samples, which are then not trained on); 0 keeps the last epoch's (default: 1000 where the data set has a validation split, else 0)")
 	fl.Float64Var(&f.headroom, "headroom", 0, "weight-range headroom of the in-loop compile (0: the target's default, 1: off)")
 	fl.StringVar(&f.method, "method", "hil", "hil (chip in the loop) or qat (simulation with the target's quantizer)")
 	fl.BoolVar(&f.noMem, "no-membranes", false, "use recorded spikes only (re-simulate membranes) even where the target exposes membranes")
@@ -111,9 +111,10 @@ func runFinetune(cmd *cobra.Command, f *finetuneFlags, path string) error {
 	if err != nil {
 		return err
 	}
-	if f.valN < 0 || f.headroom < 0 {
-		return usagef("--val-samples %d, --headroom %g: want ≥ 0", f.valN, f.headroom)
+	if f.valN < -1 || f.headroom < 0 || f.lr < 0 {
+		return usagef("--val-samples %d, --headroom %g, --lr %g: want ≥ 0", f.valN, f.headroom, f.lr)
 	}
+	f.lr, f.valN = finetuneDefaults(f.dataset, sp.Val != nil && sp.Val.Len() > 0, f.lr, f.valN)
 	trainSet, test, val := splitVal(sp, f.trainN, f.valN)
 	test = test.Subset(f.testN)
 	var logw io.Writer
@@ -207,6 +208,23 @@ func runFinetune(cmd *cobra.Command, f *finetuneFlags, path string) error {
 	}
 	fmt.Fprintf(w, " (%.1f s)\n", rep.Seconds)
 	return nil
+}
+
+// finetuneDefaults resolves the per-data-set defaults of --lr (0: hil.LRFor) and
+// --val-samples (−1: 1000 where the data set has a validation split, else 0 — the
+// hold-out would be training samples snnc train has seen, whose chip accuracy favours
+// the original weights, so no selection; docs/finetune.md).
+func finetuneDefaults(dataset string, hasVal bool, lr float64, valN int) (float64, int) {
+	if lr == 0 {
+		lr = hil.LRFor(dataset)
+	}
+	if valN == -1 {
+		valN = 0
+		if hasVal {
+			valN = 1000
+		}
+	}
+	return lr, valN
 }
 
 func flagList(fl map[string]string) string {

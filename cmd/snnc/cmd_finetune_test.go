@@ -86,3 +86,28 @@ func TestFinetuneCLI(t *testing.T) {
 		})
 	}
 }
+
+func TestFinetuneDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		dataset string
+		hasVal  bool
+		lr      float64
+		valN    int
+		wantLR  float64
+		wantVal int
+	}{
+		{"yinyang", "yinyang", true, 0, -1, 0.005, 1000},
+		{"mnist", "mnist", false, 0, -1, 1e-4, 0},
+		{"fashion-mnist", "fashion-mnist", false, 0, -1, 1e-4, 0},
+		{"explicit", "mnist", false, 0.002, 300, 0.002, 300},
+		{"explicit-zero-val", "yinyang", true, 0.01, 0, 0.01, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lr, v := finetuneDefaults(tc.dataset, tc.hasVal, tc.lr, tc.valN)
+			if lr != tc.wantLR || v != tc.wantVal {
+				t.Fatalf("lr %g val %d, want %g %d", lr, v, tc.wantLR, tc.wantVal)
+			}
+		})
+	}
+}

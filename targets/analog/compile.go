@@ -129,11 +129,18 @@ func (t Target) compile(nl *ir.Netlist, opt targets.Options) (*image, error) {
 	}
 	im := &image{nl: nl, prof: prof, rep: &targets.Report{Target: "analog"}}
 	im.pay = payload{Profile: prof.Name, Dt: dt, DtChip: dt / prof.Speedup}
+	gradedR, err := opt.FloatFlag("graded-range", DefaultGradedRange)
+	if err != nil {
+		return nil, err
+	}
+	if gradedR < 0 {
+		return nil, fmt.Errorf("%w: --graded-range %g: want ≥ 0 model units (0: the bounded range, however wide)", targets.ErrFlag, gradedR)
+	}
 	rep := im.rep
 	// --- populations: circuits, parameters, placement ---
 	next := 0
 	for _, p := range nl.Populations {
-		pm, err := mapPopulation(p, prof, dt, rep)
+		pm, err := mapPopulation(p, prof, dt, rep, nl, gradedR)
 		if err != nil {
 			return nil, err
 		}
@@ -157,7 +164,7 @@ func (t Target) compile(nl *ir.Netlist, opt targets.Options) (*image, error) {
 }
 
 // mapPopulation maps one population's model onto a circuit (spec "Mapping a model").
-func mapPopulation(p *ir.Population, prof *Profile, dt float64, rep *targets.Report) (*popMap, error) {
+func mapPopulation(p *ir.Population, prof *Profile, dt float64, rep *targets.Report, nl *ir.Netlist, gradedR float64) (*popMap, error) {
 	pm := &popMap{Name: p.Name, Size: p.Size, Spiking: p.Spiking}
 	dtc := dt / prof.Speedup
 	switch p.Model {
@@ -282,6 +289,27 @@ func mapPopulation(p *ir.Population, prof *Profile, dt float64, rep *targets.Rep
 	}
 	pm.Scale = (prof.VThreshold - prof.VReset) / span
 	pm.Offset = prof.VReset - pm.Scale*minReset
+	if !p.Spiking && prof.CADCPeriod > 0 {
+		// Graded readout (spec-free decision, docs/analog.md "Graded outputs"): the
+		// membrane is read through the CADC, which clips to its codes (without a CADC the
+		// membrane is read as is and the default map stays). When the bounded
+		// membrane range does not fit the reliable readout range with 1 model unit per
+		// reset..threshold span, the map is compressed to fit it, but never below
+		// ±gradedR model units around 0 over the reliable range.
+		lo, hi := gradedRange(nl, p, leakM, rEff, winEff, bias, v0)
+		full := prof.ReadoutMax - prof.ReadoutMin
+		if chipVal(pm, lo) < prof.ReadoutMin || chipVal(pm, hi) > prof.ReadoutMax {
+			width := hi - lo
+			if gradedR > 0 && width > 2*gradedR {
+				width = 2 * gradedR
+				lo = math.Max(lo, math.Min(-gradedR, hi-width))
+			}
+			if w := full / width; w < pm.Scale {
+				pm.Scale = w
+			}
+			pm.Offset = prof.ReadoutMin - pm.Scale*lo
+		}
+	}
 	chipV := func(v float64) float64 { return pm.Offset + pm.Scale*v }
 	pm.Leak, pm.Reset, pm.V0, pm.InScale = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
 	if p.Spiking {
@@ -356,6 +384,48 @@ func mapPopulation(p *ir.Population, prof *Profile, dt float64, rep *targets.Rep
 		}
 	}
 	return pm, nil
+}
+
+// DefaultGradedRange is the --graded-range default: a graded (non-spiking) population
+// whose bounded membrane range does not fit the reliable readout range is read over at
+// least ±DefaultGradedRange model units (docs/analog.md "Graded outputs").
+const DefaultGradedRange = 16.0
+
+func chipVal(pm *popMap, v float64) float64 { return pm.Offset + pm.Scale*v }
+
+// gradedRange bounds the membrane of a non-spiking population p in model units: with
+// every presynaptic value in [0, 1] (a spike per step at most; inputs are taken as
+// normalized) the summed drive of neuron i lies in [Σ min(w, 0), Σ max(w, 0)] over its
+// incoming synapses; plus its bias, times the steady-state gain rEff·winEff, plus its leak
+// potential, and the start value v0 (a first-order, positively coupled membrane stays
+// between its extreme steady states and its start). 0 is always inside.
+func gradedRange(nl *ir.Netlist, p *ir.Population, leakM, rEff, winEff, bias, v0 []float64) (lo, hi float64) {
+	n := p.Size
+	neg, pos := make([]float64, n), make([]float64, n)
+	if nl != nil {
+		for _, pr := range nl.Projections {
+			if pr.Post != p.Name {
+				continue
+			}
+			pr.ForEachSlot(func(k, _, post, _ int) {
+				if post < 0 || post >= n || k >= len(pr.W) {
+					return
+				}
+				if w := pr.W[k]; w < 0 {
+					neg[post] += w
+				} else {
+					pos[post] += w
+				}
+			})
+		}
+	}
+	for i := 0; i < n; i++ {
+		g := rEff[i] * winEff[i]
+		a, b := leakM[i]+g*(neg[i]+bias[i]), leakM[i]+g*(pos[i]+bias[i])
+		lo = math.Min(lo, math.Min(math.Min(a, b), v0[i]))
+		hi = math.Max(hi, math.Max(math.Max(a, b), v0[i]))
+	}
+	return lo, hi
 }
 
 func checkRange(pop, name string, v []float64, r Range, speedup float64) error {

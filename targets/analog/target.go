@@ -30,6 +30,7 @@ func (Target) Flags() []targets.Flag {
 		{Name: "temperature", Default: "", Usage: "chip temperature in kelvin (default: the calibration temperature, or 300 K)"},
 		{Name: "calibration", Default: "", Usage: "calibration file written by snnc calibrate for this chip (--seed)"},
 		{Name: "steps-per-tau", Default: "20", Usage: "internal integration steps per smallest time constant"},
+		{Name: "graded-range", Default: "16", Usage: "graded outputs whose membrane bound exceeds the readout range are read over ±this many model units (0: the whole bound)"},
 	}
 }
 

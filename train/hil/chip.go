@@ -30,6 +30,15 @@ const ObsPrefix = "hil_"
 // the raw integer state, so the nominal model is re-simulated there).
 var membraneProbe = map[string]string{"ref": "v", "crossbar": "v", "analog": "v"}
 
+// resetInFrame names the targets whose exposed membrane is sampled after the spike's
+// reset: the analog neuron crosses its threshold within a frame and is clamped to the
+// reset potential until the frame ends, so the membrane it shows at a spike step is the
+// reset value, not the pre-reset value the float model's surrogate σ'(U − θ) needs (ref
+// and crossbar expose the pre-reset state). A continuous-time membrane fires when it
+// reaches the threshold, so at the recorded spike steps of these targets the trainer
+// uses U = θ (the model's threshold) in place of the sample.
+var resetInFrame = map[string]bool{"analog": true}
+
 // biasSteadyState names the targets that realize the float model's Affine bias (a
 // current bias: I_t = α·I_{t−1} + W·x_t + b) as a constant drive b/(1 − α) of the
 // membrane from chip step 0 (loihi: "Affine bias enters v at its synaptic steady state",
@@ -277,6 +286,13 @@ func (r *recorder) record(ctx context.Context, ds *data.Dataset, i int, seed uin
 		lag := Lag(r.target, li)
 		for t := 0; t < T; t++ {
 			copy(U[t*ly.Out:(t+1)*ly.Out], p.Data[t+lag])
+		}
+		if ly.Spiking && resetInFrame[r.target] {
+			for k, s := range r.st.S[li] {
+				if s != 0 {
+					U[k] = m.Cfg.Threshold
+				}
+			}
 		}
 		r.st.U[li] = U
 		if r.fit != nil {
