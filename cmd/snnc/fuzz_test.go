@@ -14,16 +14,18 @@ import (
 func FuzzDecodeImage(f *testing.F) {
 	dir := f.TempDir()
 	for _, tg := range []string{"ref", "loihi", "crossbar", "analog"} {
-		img := filepath.Join(dir, tg+".img")
-		var out, errb bytes.Buffer
-		if code := run([]string{"compile", filepath.Join(root, "testdata/models/ff_lif.json"), "--target", tg, "-o", img}, &out, &errb); code != 0 {
-			f.Fatalf("compile %s: %s", tg, errb.String())
+		for _, model := range []string{"ff_lif", "ff_li"} { // spiking and graded (readout) outputs
+			img := filepath.Join(dir, tg+model+".img")
+			var out, errb bytes.Buffer
+			if code := run([]string{"compile", filepath.Join(root, "testdata/models", model+".json"), "--target", tg, "-o", img}, &out, &errb); code != 0 {
+				f.Fatalf("compile %s %s: %s", model, tg, errb.String())
+			}
+			b, err := readCapped(img)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b)
 		}
-		b, err := readCapped(img)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		l, err := targets.DecodeImage(bytes.NewReader(data))
