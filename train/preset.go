@@ -26,6 +26,7 @@ var Presets = map[string]Preset{
 	"yinyang":       {Arch: "4-120-3", Encoder: "current", Epochs: 30, Steps: 20, Batch: 32, LR: 0.01, Loss: LossSum, Readout: "leaky", Init: "fluct"},
 	"randman":       {Arch: "20-128-10", Encoder: "latency", Epochs: 10, Steps: 50, Batch: 64, LR: 0.005, Loss: LossSum, Readout: "leaky", Init: "kaiming"},
 	"mnist":         {Arch: "784-256-10", Encoder: "current", Epochs: 10, Steps: 10, Batch: 128, LR: 0.001, Loss: LossSum, Readout: "leaky", Init: "fluct"},
+	"mnist10":       {Arch: "100-128-10", Encoder: "current", Epochs: 10, Steps: 10, Batch: 128, LR: 0.001, Loss: LossSum, Readout: "leaky", Init: "fluct"},
 	"fashion-mnist": {Arch: "784-256-10", Encoder: "current", Epochs: 15, Steps: 10, Batch: 128, LR: 0.001, Loss: LossSum, Readout: "leaky", Init: "fluct"},
 }
 

@@ -139,6 +139,7 @@ func (t Target) compile(nl *ir.Netlist, opt targets.Options) (*image, error) {
 	rep := im.rep
 	// --- populations: circuits, parameters, placement ---
 	next := 0
+	blockRows := map[int]int{} // synapse rows taken per block by the populations placed
 	for _, p := range nl.Populations {
 		pm, err := mapPopulation(p, prof, dt, rep, nl, gradedR)
 		if err != nil {
@@ -147,6 +148,7 @@ func (t Target) compile(nl *ir.Netlist, opt targets.Options) (*image, error) {
 		if prof.SharedParams && next%prof.RegionSize != 0 {
 			next += prof.RegionSize - next%prof.RegionSize // own core: parameters are per core
 		}
+		next = placeInBlock(prof, nl, p, next, blockRows)
 		if next+p.Size > prof.Neurons {
 			return nil, fmt.Errorf("%w: population %s needs %d neurons, the %s chip has %d (%d already placed before it)",
 				targets.ErrDoesNotFit, p.Name, p.Size, prof.Name, prof.Neurons, next)
@@ -451,6 +453,58 @@ func fmtTime(s float64) string {
 		return fmt.Sprintf("%.3g ms", s*1e3)
 	}
 	return fmt.Sprintf("%.3g s", s)
+}
+
+// placeInBlock returns where population p starts when the next free neuron is next
+// (decision, docs/analog.md "Placement"): on chips whose neuron blocks share a synapse
+// array (bss2: 256 rows per hemisphere), a population that fits one block is moved to
+// the start of the next block when, at next, it would straddle two blocks or its input
+// rows would overflow the rows its block already has in use — so a readout layer gets
+// the second hemisphere's rows instead of failing on the first one's. blockRows is
+// updated with p's rows.
+func placeInBlock(prof *Profile, nl *ir.Netlist, p *ir.Population, next int, blockRows map[int]int) int {
+	if !prof.RowSign || prof.BlockSize <= 0 {
+		return next
+	}
+	rows := popRows(nl, p)
+	b := prof.block(next)
+	fits := p.Size <= prof.BlockSize
+	straddles := prof.block(next+p.Size-1) != b
+	full := blockRows[b]+rows > prof.Rows && rows <= prof.Rows
+	if fits && next%prof.BlockSize != 0 && (straddles || full) {
+		if start := (b + 1) * prof.BlockSize; start+p.Size <= prof.Neurons {
+			next = start
+		}
+	}
+	for c := prof.block(next); c <= prof.block(next+p.Size-1); c++ {
+		blockRows[c] += rows
+	}
+	return next
+}
+
+// popRows is the number of synapse rows population p's inputs take in a block: one per
+// (projection, source neuron, sign), two for a projection with both signs (as
+// mapProjections counts them).
+func popRows(nl *ir.Netlist, p *ir.Population) int {
+	rows := 0
+	for _, pr := range nl.Projections {
+		if pr.Post != p.Name {
+			continue
+		}
+		hasPos, hasNeg := false, false
+		for _, w := range pr.W {
+			hasPos = hasPos || w > 0
+			hasNeg = hasNeg || w < 0
+		}
+		src := map[int]bool{}
+		forEachSynapse(pr, func(s synapse) { src[s.pre] = true })
+		k := 1
+		if hasPos && hasNeg {
+			k = 2
+		}
+		rows += k * len(src)
+	}
+	return rows
 }
 
 // region is the region (quadrant or core) of physical column col.

@@ -212,3 +212,46 @@ func TestFashionMNIST(t *testing.T) {
 		t.Errorf("first labels %d, %d; want 9, 9", sp.Train.Y[0], sp.Test.Y[0])
 	}
 }
+
+// TestResample: area averaging keeps uniform images uniform, preserves the mean
+// intensity, and maps a 4×4 image to 2×2 by 2×2 block means (hand-computed).
+func TestResample(t *testing.T) {
+	d := &Dataset{Name: "t", Shape: []int{4, 4}, NumClasses: 2, Y: []int{1},
+		X: []float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}}
+	r, err := Resample(d, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []float32{3.5, 5.5, 11.5, 13.5}
+	if diff := cmp.Diff(want, r.X); diff != "" {
+		t.Errorf("4×4 → 2×2 (-want +got):\n%s", diff)
+	}
+	// 28 → 10 (non-integer ratio): a uniform image stays uniform, the mean is kept.
+	u := &Dataset{Name: "u", Shape: []int{28, 28}, NumClasses: 2, Y: []int{0, 1}, X: make([]float32, 2*784)}
+	for i := range 784 {
+		u.X[i] = 0.25
+		u.X[784+i] = float32(i%28) / 27
+	}
+	r, err = Resample(u, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean := func(x []float32) float64 {
+		s := 0.0
+		for _, v := range x {
+			s += float64(v)
+		}
+		return s / float64(len(x))
+	}
+	for i, v := range r.Sample(0) {
+		if math.Abs(float64(v)-0.25) > 1e-6 {
+			t.Fatalf("uniform image: pixel %d = %g", i, v)
+		}
+	}
+	if a, b := mean(u.Sample(1)), mean(r.Sample(1)); math.Abs(a-b) > 1e-6 {
+		t.Errorf("mean %g → %g", a, b)
+	}
+	if _, err := Resample(u, 30); err == nil {
+		t.Error("upsampling accepted")
+	}
+}

@@ -69,6 +69,7 @@ var loaders = map[string]func(Options) (*Splits, error){
 	"yinyang":       YinYang,
 	"randman":       Randman,
 	"mnist":         MNIST,
+	"mnist10":       MNIST10,
 	"fashion-mnist": FashionMNIST,
 }
 

@@ -52,7 +52,7 @@ var Defaults = Options{Epochs: 10, Batch: 16, LR: 0.005, Schedule: "cosine"}
 // 0.0002 → 96.8 %, 0.0001 → 97.1 %, 0.00005 → 97.0 %, float 97.8 %), while Yin-Yang
 // chips lose 15–30 points and need the larger rate. Fashion-MNIST (same preset and
 // recipe as MNIST) takes the MNIST rate unmeasured.
-var DatasetLR = map[string]float64{"mnist": 1e-4, "fashion-mnist": 1e-4}
+var DatasetLR = map[string]float64{"mnist": 1e-4, "mnist10": 1e-4, "fashion-mnist": 1e-4}
 
 // LRFor returns the default fine-tuning learning rate of a data set.
 func LRFor(dataset string) float64 {
