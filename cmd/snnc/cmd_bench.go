@@ -46,7 +46,7 @@ type benchRow struct {
 func newBenchCmd() *cobra.Command {
 	var suite, sizes string
 	var seconds, scaleSeconds float64
-	var asJSON, withRef bool
+	var asJSON, withRef, twoTau bool
 	var seed uint64
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -75,13 +75,20 @@ func newBenchCmd() *cobra.Command {
 				if i > 0 || n != 4000 {
 					sim = scaleSeconds
 				}
-				r, err := benchCUBA(cmd.Context(), "loihi", n, sim, seed)
+				r, err := benchCUBA(cmd.Context(), "loihi", n, sim, seed, false)
 				if err != nil {
 					return err
 				}
 				rows = append(rows, r)
+				if twoTau && n == 4000 {
+					r, err := benchCUBA(cmd.Context(), "loihi", n, sim, seed, true)
+					if err != nil {
+						return err
+					}
+					rows = append(rows, r)
+				}
 				if withRef && n == 4000 {
-					r, err := benchCUBA(cmd.Context(), "ref", n, sim, seed)
+					r, err := benchCUBA(cmd.Context(), "ref", n, sim, seed, false)
 					if err != nil {
 						return err
 					}
@@ -114,6 +121,9 @@ func newBenchCmd() *cobra.Command {
 				}
 				if b, ok := brian["rate_hz"].(float64); ok && b > 0 && k >= 0 {
 					fmt.Fprintf(out, "loihi/brian2 rate ratio: %.3f (target within 0.8..1.2)\n", rows[k].RateHz/b)
+					if j := slices.IndexFunc(rows, func(r benchRow) bool { return r.Target == "loihi-2tau" }); j >= 0 {
+						fmt.Fprintf(out, "loihi-2tau/brian2 rate ratio: %.3f\n", rows[j].RateHz/b)
+					}
 				}
 			}
 			return nil
@@ -127,6 +137,7 @@ func newBenchCmd() *cobra.Command {
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	f.BoolVar(&withRef, "ref", true, "also run the 4000-neuron network on the float ref target")
 	f.Uint64Var(&seed, "seed", 1, "network seed")
+	f.BoolVar(&twoTau, "two-tau", false, "also run the 4000-neuron network with τe and τi kept as two dendrites joined by ADD (loihi-2tau row; scalar tree cores)")
 	return cmd
 }
 
@@ -137,10 +148,17 @@ func g4(x float64) string {
 	return strconv.FormatFloat(x, 'g', 4, 64)
 }
 
-func benchCUBA(ctx context.Context, target string, n int, sim float64, seed uint64) (benchRow, error) {
-	nl := loihi.CUBA(loihi.CUBAConfig{N: n, SynPerNeuron: 80, Seed: seed})
+// benchCUBA runs the CUBA network of n neurons for sim seconds on target; twoTau picks
+// loihi.CUBATwoTau (row target "loihi-2tau").
+func benchCUBA(ctx context.Context, target string, n int, sim float64, seed uint64, twoTau bool) (benchRow, error) {
+	cfg := loihi.CUBAConfig{N: n, SynPerNeuron: 80, Seed: seed}
+	nl := loihi.CUBA(cfg)
+	label := target
+	if twoTau {
+		nl, label = loihi.CUBATwoTau(cfg), target+"-2tau"
+	}
 	steps := int(sim/nl.Semantics.Dt + 0.5)
-	row := benchRow{Suite: "cuba", Target: target, Neurons: n, SimSeconds: float64(steps) * nl.Semantics.Dt}
+	row := benchRow{Suite: "cuba", Target: label, Neurons: n, SimSeconds: float64(steps) * nl.Semantics.Dt}
 	for _, p := range nl.Projections {
 		row.Synapses += len(p.W)
 	}
@@ -187,7 +205,7 @@ func benchCUBA(ctx context.Context, target string, n int, sim float64, seed uint
 	row.ChipEnergyJ, _ = tr.Stat("energy_j")
 	row.ChipTimeS, _ = tr.Stat("time_s")
 	if n <= 4000 && target == "loihi" {
-		row.ExactRateHz = loihi.CUBAExactRate(nl, steps)
+		row.ExactRateHz = loihi.CUBAExactRate(loihi.CUBA(cfg), steps)
 	}
 	return row, nil
 }

@@ -2,6 +2,7 @@ package loihi
 
 import (
 	"math"
+	"strconv"
 
 	"github.com/snnc/snnc/emulator"
 	"github.com/snnc/snnc/ir"
@@ -147,4 +148,37 @@ func CUBAExactRate(nl *ir.Netlist, steps int) float64 {
 		total += len(fired)
 	}
 	return float64(total) / float64(n) / (float64(steps) * cubaDt)
+}
+
+// CUBATwoTau is the CUBA network of CUBA(cfg) (same connectivity and initial voltages)
+// with its two synaptic time constants kept, as the spec suggests: each neuron is a
+// snnc.MultiCompartment tree whose LIF soma (τm, El, thresholds, refractory period) is
+// fed through an ADD join by two LI dendrites, one per synapse type (τe, τi), with
+// r = 1/(1 − e^(−dt/τ)) so an input spike raises the dendrite's v — the synaptic
+// current ge or gi — by the benchmark's own weight (1.62 mV, −9 mV). Ce feeds dendrite 1,
+// Ci dendrite 2 (the "compartment" hint). Tree cores run the scalar update (spec §7),
+// so this variant is for the rate, not the speed (snnc bench --two-tau).
+func CUBATwoTau(cfg CUBAConfig) *ir.Netlist {
+	nl := CUBA(cfg)
+	p := nl.Populations[0]
+	ts := p.Params["tau_syn"][0]
+	s := ir.Scalar
+	dend := func(tau float64) ir.Compartment {
+		return ir.Compartment{Type: ir.TLI, Parent: 0, Join: "add",
+			Params: map[string]*ir.Tensor{"tau": s(tau), "r": s(1 / (1 - math.Exp(-cubaDt/tau))), "v_leak": s(0)}}
+	}
+	soma := ir.Compartment{Type: ir.TLIF, Parent: -1, Params: map[string]*ir.Tensor{
+		"tau": s(cubaTauM), "r": s(1), "v_leak": s(cubaEl), "v_threshold": s(cubaVt), "v_reset": s(cubaVr),
+		"v0": ir.Vector(p.Params["v0"]...)}}
+	nl.Populations[0] = &ir.Population{Name: p.Name, Model: ir.TMultiCompartment, Shape: p.Shape, Size: p.Size,
+		Spiking: true, Compare: ">", Reset: p.Reset, Params: map[string][]float64{"v0": p.Params["v0"]},
+		Compartments: []ir.Compartment{soma, dend(cubaTauE), dend(cubaTauI)}, Soma: 0}
+	for k, tau := range []float64{cubaTauE, cubaTauI} {
+		pr := nl.Projections[k]
+		for i := range pr.W {
+			pr.W[i] *= ts / tau // back to the benchmark's weights
+		}
+		pr.Attrs = map[string]string{"compartment": strconv.Itoa(k + 1)}
+	}
+	return nl
 }

@@ -68,3 +68,27 @@ func BenchmarkCUBA4k(b *testing.B) { benchCUBA(b, 4000, 10000) }
 // BenchmarkCUBA64k / 256k: the scaling curve at 80 synapses per neuron (100 ms).
 func BenchmarkCUBA64k(b *testing.B)  { benchCUBA(b, 64000, 1000) }
 func BenchmarkCUBA256k(b *testing.B) { benchCUBA(b, 256000, 1000) }
+
+// TestCUBATwoTau: CUBA with τe and τi kept as two LI dendrites joined by ADD into a LIF
+// soma (spec §7) fires within 10 % of the exact two-τ float model (0.5 s, 2000 neurons).
+func TestCUBATwoTau(t *testing.T) {
+	const steps = 5000
+	nl := CUBATwoTau(CUBAConfig{N: 2000, SynPerNeuron: 80, Seed: 1})
+	tg := New(Loihi1)
+	img, rep, err := tg.Compile(nl, targets.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := tg.Load(img, targets.Options{})
+	tr, err := m.Run(context.Background(), nil, steps, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, _ := tr.Stat("spikes")
+	rate := sp / 2000 / (steps * 1e-4)
+	exact := CUBAExactRate(CUBA(CUBAConfig{N: 2000, SynPerNeuron: 80, Seed: 1}), steps)
+	t.Logf("two-compartment loihi %.2f Hz, exact two-τ float %.2f Hz\n%v", rate, exact, rep.Warnings)
+	if rate < 0.9*exact || rate > 1.1*exact {
+		t.Errorf("rate %.2f Hz not within 10 %% of the exact model's %.2f Hz", rate, exact)
+	}
+}
