@@ -79,8 +79,11 @@ var forceWorkers int
 
 // fastCore reports whether c's update may be merged with its neighbours' (see chunk).
 func fastCore(c *core) bool {
-	return c.mode == Chip && c.tree == nil && c.uniform && c.p0.bias != 0
+	return !noMerge && c.mode == Chip && c.tree == nil && c.uniform && c.p0.bias != 0
 }
+
+// noMerge turns merged chunks off (tests: the merged path against core.update).
+var noMerge bool
 
 // newSched gives each of at most GOMAXPROCS workers a run of whole cores holding about
 // an equal share of the compartments; small networks (fewer than sequentialBelow

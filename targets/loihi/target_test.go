@@ -84,7 +84,8 @@ func runAll(t *testing.T, tg *Target, nl *ir.Netlist, flags map[string]string, s
 }
 
 // TestGOMAXPROCSInvariant runs multi-core networks with 1 and 2 OS threads and with 1,
-// 2 and 3 workers (the parallel engine forced on small networks) and requires
+// 2 and 3 workers (the parallel engine forced on small networks), and with merged
+// kernel calls off (every core through core.update), and requires
 // identical traces and statistics: per-neuron parameters and delays (randomNet, chip
 // and lava mode), and CUBA's merged uniform cores with a q probe.
 func TestGOMAXPROCSInvariant(t *testing.T) {
@@ -105,11 +106,14 @@ func TestGOMAXPROCSInvariant(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var ref *emulator.Trace
-			for _, run := range []struct{ procs, workers int }{{1, 0}, {2, 0}, {2, 2}, {2, 3}, {1, 3}} {
+			for _, run := range []struct {
+				procs, workers int
+				noMerge        bool
+			}{{1, 0, false}, {2, 0, false}, {2, 2, false}, {2, 3, false}, {1, 3, false}, {1, 0, true}, {2, 2, true}} {
 				old := runtime.GOMAXPROCS(run.procs)
-				forceWorkers = run.workers
+				forceWorkers, noMerge = run.workers, run.noMerge
 				tr := runAll(t, New(Loihi1), tc.nl, tc.flags, tc.stim, 200, tc.probes)
-				forceWorkers = 0
+				forceWorkers, noMerge = 0, false
 				runtime.GOMAXPROCS(old)
 				if ref == nil {
 					ref = tr
@@ -122,7 +126,7 @@ func TestGOMAXPROCSInvariant(t *testing.T) {
 					continue
 				}
 				if d := diff(ref, tr); d != "" {
-					t.Fatalf("GOMAXPROCS=%d workers=%d differs:\n%.2000s", run.procs, run.workers, d)
+					t.Fatalf("GOMAXPROCS=%d workers=%d noMerge=%v differs:\n%.2000s", run.procs, run.workers, run.noMerge, d)
 				}
 			}
 		})
