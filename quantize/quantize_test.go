@@ -143,3 +143,24 @@ func TestChooseExponentAndMantExp(t *testing.T) {
 		t.Errorf("MantExp = %d %d %v", m, e, ok)
 	}
 }
+
+func TestReadoutValue(t *testing.T) {
+	cases := []struct {
+		name string
+		r    Readout
+		v    float64
+		j    int
+		want float64
+	}{
+		{"no scale", Readout{}, 7, 3, 7},
+		{"shared", Readout{Scale: []float64{2}, Off: []float64{-1}}, 8, 5, 3},
+		{"per neuron", Readout{Scale: []float64{1, 4}, Off: []float64{0, 0.5}}, 8, 1, 2.5},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := c.r.Value(c.v, c.j); got != c.want {
+				t.Errorf("Value(%g, %d) = %g, want %g", c.v, c.j, got, c.want)
+			}
+		})
+	}
+}

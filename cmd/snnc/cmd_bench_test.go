@@ -6,10 +6,11 @@ import (
 	"testing"
 )
 
-func TestBenchCUBASmall(t *testing.T) {
+// benchRows runs `snnc bench` with args and --json and returns its rows.
+func benchRows(t *testing.T, args ...string) []benchRow {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code := run([]string{"bench", "--suite", "cuba", "--sizes", "400", "--scale-seconds", "0.02", "--ref=false", "--json"}, &out, &errb)
-	if code != 0 {
+	if code := run(append(append([]string{"bench"}, args...), "--json"), &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	var res struct {
@@ -18,9 +19,15 @@ func TestBenchCUBASmall(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	if len(res.Rows) != 1 || res.Rows[0].Target != "loihi" || res.Rows[0].Neurons != 400 || res.Rows[0].Synapses == 0 || res.Rows[0].WallS <= 0 {
-		t.Fatalf("rows %+v", res.Rows)
+	return res.Rows
+}
+
+func TestBenchCUBASmall(t *testing.T) {
+	rows := benchRows(t, "--suite", "cuba", "--sizes", "400", "--scale-seconds", "0.02", "--ref=false")
+	if len(rows) != 1 || rows[0].Target != "loihi" || rows[0].Neurons != 400 || rows[0].Synapses == 0 || rows[0].WallS <= 0 {
+		t.Fatalf("rows %+v", rows)
 	}
+	var out, errb bytes.Buffer
 	if code := run([]string{"bench", "--suite", "nope"}, &out, &errb); code != 2 {
 		t.Fatalf("unknown suite: exit %d", code)
 	}
@@ -28,18 +35,8 @@ func TestBenchCUBASmall(t *testing.T) {
 
 // TestBenchTwoTau: --two-tau adds the two-dendrite CUBA row (same network, τe and τi kept).
 func TestBenchTwoTau(t *testing.T) {
-	var out, errb bytes.Buffer
-	code := run([]string{"bench", "--suite", "cuba", "--sizes", "4000", "--seconds", "0.05", "--ref=false", "--two-tau", "--json"}, &out, &errb)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errb.String())
-	}
-	var res struct {
-		Rows []benchRow `json:"rows"`
-	}
-	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-		t.Fatalf("%v\n%s", err, out.String())
-	}
-	if len(res.Rows) != 2 || res.Rows[1].Target != "loihi-2tau" || res.Rows[1].Synapses != res.Rows[0].Synapses || res.Rows[1].Cores <= res.Rows[0].Cores {
-		t.Fatalf("rows %+v", res.Rows)
+	rows := benchRows(t, "--suite", "cuba", "--sizes", "4000", "--seconds", "0.05", "--ref=false", "--two-tau")
+	if len(rows) != 2 || rows[1].Target != "loihi-2tau" || rows[1].Synapses != rows[0].Synapses || rows[1].Cores <= rows[0].Cores {
+		t.Fatalf("rows %+v", rows)
 	}
 }

@@ -23,7 +23,3 @@ var (
 	// ErrInput is a bad stimulus or probe request.
 	ErrInput = errors.New("llvm: bad input")
 )
-
-func errorf(sentinel error, format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{sentinel}, args...)...)
-}

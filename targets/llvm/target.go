@@ -17,6 +17,7 @@ import (
 
 	"github.com/snnc/snnc/emulator"
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/quantize"
 	"github.com/snnc/snnc/targets"
 )
 
@@ -302,7 +303,7 @@ func (m *machine) Run(ctx context.Context, in *emulator.Stimulus, steps int, pro
 	for _, o := range net.outputs {
 		if o.graded {
 			k := slices.Index(pids, int32(o.pop*probeVars+varV))
-			gradedEvents(tr.Streams[o.name], tr.Probes[k].Data, o.scale, o.off)
+			gradedEvents(tr.Streams[o.name], tr.Probes[k].Data, quantize.Readout{Scale: o.scale, Off: o.off})
 		}
 	}
 	tr.Probes = tr.Probes[:asked]
@@ -313,21 +314,12 @@ func (m *machine) Run(ctx context.Context, in *emulator.Stimulus, steps int, pro
 	return tr, nil
 }
 
-// gradedEvents appends a readout's values v / scale + off (zeros omitted) of every step
-// to st, as the loihi target's graded outputs.
-func gradedEvents(st *emulator.Stream, rows [][]float64, scale, off []float64) {
-	at := func(v []float64, j int, def float64) float64 {
-		switch len(v) {
-		case 0:
-			return def
-		case 1:
-			return v[0]
-		}
-		return v[j]
-	}
+// gradedEvents appends a readout's values (quantize.Readout: v / scale + off, zeros
+// omitted) of every step to st, as the loihi target's graded outputs.
+func gradedEvents(st *emulator.Stream, rows [][]float64, ro quantize.Readout) {
 	for t, row := range rows {
 		for j, v := range row {
-			if x := v/at(scale, j, 1) + at(off, j, 0); x != 0 {
+			if x := ro.Value(v, j); x != 0 {
 				st.Times, st.Indices, st.Values = append(st.Times, t), append(st.Indices, j), append(st.Values, x)
 			}
 		}

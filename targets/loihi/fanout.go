@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/snnc/snnc/emulator"
+	"github.com/snnc/snnc/quantize"
 )
 
 // Synapse storage, fanned out by source (spec §4 delivery, §8 routing).
@@ -238,22 +239,13 @@ type gradedOut struct{ stream, pop int }
 // model units, zeros omitted) to st.
 func (m *machine) readGraded(st *emulator.Stream, pi, t int) {
 	q := &m.im.pl.Pops[pi]
-	at := func(v []float64, j int, def float64) float64 {
-		switch len(v) {
-		case 0:
-			return def
-		case 1:
-			return v[0]
-		}
-		return v[j]
-	}
+	ro := quantize.Readout{Scale: q.VScale, Off: q.VOff}
 	for _, ci := range m.popCores[pi] {
 		c, start := m.cores[ci], m.im.pl.Cores[ci].Start
 		for i := range c.n {
 			j := start + i
 			_, v := c.state(i)
-			x := float64(v)/at(q.VScale, j, 1) + at(q.VOff, j, 0)
-			if x != 0 {
+			if x := ro.Value(float64(v), j); x != 0 {
 				st.Times, st.Indices, st.Values = append(st.Times, t), append(st.Indices, j), append(st.Values, x)
 			}
 		}
