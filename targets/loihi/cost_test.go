@@ -1,8 +1,12 @@
 package loihi
 
 import (
+	"context"
+	"errors"
 	"math"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/snnc/snnc/emulator"
 	"github.com/snnc/snnc/ir"
@@ -84,4 +88,46 @@ func TestCostHops(t *testing.T) {
 		t.Error("energy profile has no effect")
 	}
 	_ = targets.Options{}
+}
+
+// TestGradedInput: an input event with a value is a graded spike of that size (spikes-
+// format "values"; docs/loihi.md "Graded inputs"): each synapse adds round(word·value),
+// half away from zero, into the slot of t + 1 + delay, and counts as one synaptic op.
+// Hand-computed q (chip mode, weight_exp 0, word = w·2^6): inputs (0.3, −1.25, 2) at
+// t = 0 through weights (10, 7, −3) into neuron 0 and (5, ·, 1) into neuron 1, the
+// third synapse of neuron 0 delayed by 2 steps. Mixed sign mode legalizes the weights
+// first (spec §4: the low bit floored): 10, 6, −4 and 4, 0 — words 640, 384, −256, 256.
+func TestGradedInput(t *testing.T) {
+	nl := &ir.Netlist{Semantics: ir.DefaultSemantics(1e-3), Inputs: []*ir.Port{{Name: "in", Shape: []int{3}, Size: 3}}}
+	nl.Populations = []*ir.Population{{Name: "A", Model: ir.TLoihiCUBA, Shape: []int{2}, Size: 2,
+		Params: map[string][]float64{"du": {4095}, "dv": {0}, "vth": {100000}}}}
+	nl.Projections = []*ir.Projection{{Name: "D", Pre: "in", Post: "A", PreSize: 3, PostSize: 2, Kind: ir.Sparse, Latency: 1,
+		PreIdx: []int32{0, 1, 2, 0, 2}, PostIdx: []int32{0, 0, 0, 1, 1}, W: []float64{10, 7, -3, 5, 1}, Delay: []int32{0, 0, 2, 0, 0},
+		Native: map[string]float64{"weight_exp": 0}}}
+	stim := &emulator.Stimulus{Dt: 1e-3, Steps: 4, Streams: map[string]*emulator.Stream{"in": {Shape: []int{3},
+		Times: []int{0, 0, 0}, Indices: []int{0, 1, 2}, Values: []float64{0.3, -1.25, 2}}}}
+	tr := runAll(t, New(Loihi1), nl, nil, stim, 4, []string{"A.q"})
+	r := func(x float64) float64 { return math.Round(x) }
+	want := [][]float64{
+		{0, 0},
+		{r(640*0.3) + r(384*-1.25), r(256*0.3) + r(0*2)}, // 192 − 480, 76.8 → 77
+		{0, 0},
+		{r(-256 * 2), 0}, // the delayed synapse: −512
+	}
+	if d := cmp.Diff(want, tr.Probes[0].Data); d != "" {
+		t.Errorf("q (-want +got):\n%s", d)
+	}
+	if got := stat(t, tr, "synaptic_events"); got != 5 {
+		t.Errorf("synaptic_events = %g, want 5", got)
+	}
+	bad := &emulator.Stimulus{Dt: 1e-3, Steps: 4, Streams: map[string]*emulator.Stream{"in": {Shape: []int{3},
+		Times: []int{0}, Indices: []int{0}, Values: []float64{math.NaN()}}}}
+	img, _, err := New(Loihi1).Compile(nl, targets.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := New(Loihi1).Load(img, targets.Options{})
+	if _, err := m.Run(context.Background(), bad, 4, nil); !errors.Is(err, emulator.ErrStimulus) {
+		t.Errorf("NaN value: %v, want ErrStimulus", err)
+	}
 }

@@ -1,6 +1,7 @@
 package loihi
 
 import (
+	"math"
 	"slices"
 	"sort"
 	"sync/atomic"
@@ -386,6 +387,45 @@ func (m *machine) deliver(src, T, w, W int) {
 	for _, r := range f.routes[rs:re] {
 		m.synNext[r.core] += int64(r.n)
 	}
+}
+
+// gradedEv is an input event carrying a value: a graded spike of that size.
+type gradedEv struct {
+	src int32
+	val float64
+}
+
+// deliverGraded is deliver for a graded spike of size val (spikes-format "values";
+// docs/loihi.md "Graded inputs"): each synapse adds gradedWord(word, val) instead of its
+// word, and counts as one synaptic op.
+func (m *machine) deliverGraded(src int, val float64, T, w, W int) {
+	f := &m.fan
+	s, e := f.start[src], f.start[src+1]
+	rs, re := f.rStart[src], f.rStart[src+1]
+	if W > 1 {
+		k := src*(W+1) + w
+		s, e = s+int(f.split[k]), s+int(f.split[k+1])
+		rs, re = rs+int(f.rsplit[k]), rs+int(f.rsplit[k+1])
+	}
+	for k := s; k < e; k++ {
+		x := f.syn[k]
+		d := 0
+		if f.dly != nil {
+			d = int(f.dly[k])
+		}
+		slot := (T + d) % m.nslot
+		m.acc[slot*m.slotLen+int(x.acc)] += gradedWord(x.w, val)
+	}
+	for _, r := range f.routes[rs:re] {
+		m.synNext[r.core] += int64(r.n)
+	}
+}
+
+// gradedWord is a synapse word scaled by a graded spike's value: round(word·val), half
+// away from zero, saturated to int32 (the accumulator then wraps as for unit spikes).
+func gradedWord(word int32, val float64) int32 {
+	x := math.Round(float64(word) * val)
+	return int32(min(max(x, math.MinInt32), math.MaxInt32))
 }
 
 // prefetch touches one word per cache line of the synapses and routes worker w will

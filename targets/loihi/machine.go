@@ -52,6 +52,8 @@ type machine struct {
 	tot     totals
 	fired   []int32 // neuron ids that spiked in the last step, ascending
 	pending []int32 // sources whose spikes the workers deliver at the start of the next step
+	// pendingG are graded input events (spikes-format "values") for the next step
+	pendingG []gradedEv
 }
 
 // sequentialBelow is the compartment count under which Run steps cores on one
@@ -220,13 +222,6 @@ func (m *machine) Run(ctx context.Context, in *emulator.Stimulus, steps int, pro
 	if steps < 0 {
 		return nil, errorf(ErrInput, "steps %d < 0", steps)
 	}
-	if in != nil {
-		for name, s := range in.Streams {
-			if s.Values != nil {
-				return nil, errorf(ErrInput, "stream %q carries graded values; loihi inputs are spikes (encode with a rate or latency encoder, e.g. snnc eval --encoder rate)", name)
-			}
-		}
-	}
 	for _, c := range m.cores {
 		c.keepQ = false
 	}
@@ -252,7 +247,7 @@ func (m *machine) Reset() {
 	}
 	clear(m.acc)
 	clear(m.synNext)
-	m.fired, m.pending = m.fired[:0], m.pending[:0]
+	m.fired, m.pending, m.pendingG = m.fired[:0], m.pending[:0], m.pendingG[:0]
 	m.steps = 0
 }
 

@@ -3,6 +3,7 @@ package loihi
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"sort"
@@ -145,6 +146,9 @@ func (s *sched) work(w, T int) {
 	}
 	for _, src := range m.pending {
 		m.deliver(int(src), T, w, s.workers)
+	}
+	for _, g := range m.pendingG {
+		m.deliverGraded(int(g.src), g.val, T, w, s.workers)
 	}
 	wk := &s.ws[w]
 	for i := range wk.chunks {
@@ -360,6 +364,14 @@ func (m *machine) run(ctx context.Context, stim *emulator.Stimulus, steps int, p
 			if len(st.Indices) != len(st.Times) {
 				return nil, fmt.Errorf("%w: stream %q has %d times and %d indices", emulator.ErrStimulus, name, len(st.Times), len(st.Indices))
 			}
+			if st.Values != nil && len(st.Values) != len(st.Times) {
+				return nil, fmt.Errorf("%w: stream %q has %d times and %d values", emulator.ErrStimulus, name, len(st.Times), len(st.Values))
+			}
+			for k, v := range st.Values {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return nil, fmt.Errorf("%w: stream %q: value %d is %g", emulator.ErrStimulus, name, k, v)
+				}
+			}
 			for _, ix := range st.Indices {
 				if ix < 0 || ix >= in.size {
 					return nil, fmt.Errorf("%w: stream %q: index %d outside 0..%d", emulator.ErrStimulus, name, ix, in.size-1)
@@ -421,7 +433,7 @@ func (m *machine) run(ctx context.Context, stim *emulator.Stimulus, steps int, p
 		tot.timeS += tc + path + barrier
 		// The spikes of T and the external inputs at t are delivered into T + 1 (+ delay)
 		// by the workers, each into its own accumulators, as step T + 1 begins.
-		pend := append(m.pending[:0], fired...)
+		pend, pendG := append(m.pending[:0], fired...), m.pendingG[:0]
 		for _, g := range fired {
 			if om := m.outRef[g]; om.Stream >= 0 {
 				st := streams[om.Stream]
@@ -433,12 +445,16 @@ func (m *machine) run(ctx context.Context, stim *emulator.Stimulus, steps int, p
 			c := &cursors[ci]
 			for c.k < len(c.s.Times) && c.s.Times[c.k] <= t {
 				if c.s.Times[c.k] == t {
-					pend = append(pend, int32(c.base+c.s.Indices[c.k]))
+					if c.s.Values != nil {
+						pendG = append(pendG, gradedEv{src: int32(c.base + c.s.Indices[c.k]), val: c.s.Values[c.k]})
+					} else {
+						pend = append(pend, int32(c.base+c.s.Indices[c.k]))
+					}
 				}
 				c.k++
 			}
 		}
-		m.pending = pend
+		m.pending, m.pendingG = pend, pendG
 		for _, g := range m.graded {
 			m.readGraded(streams[g.stream], g.pop, t)
 		}
@@ -456,12 +472,16 @@ func (m *machine) run(ctx context.Context, stim *emulator.Stimulus, steps int, p
 // flush delivers the pending spikes into absolute step T now (the end of a Run: the
 // machine's state between Runs is as if every spike had been routed).
 func (m *machine) flush(T int) {
-	for _, src := range m.pending {
-		for w := range m.sched.workers {
-			m.deliver(int(src), T, w, m.sched.workers)
+	W := m.sched.workers
+	for w := range W {
+		for _, src := range m.pending {
+			m.deliver(int(src), T, w, W)
+		}
+		for _, g := range m.pendingG {
+			m.deliverGraded(int(g.src), g.val, T, w, W)
 		}
 	}
-	m.pending = m.pending[:0]
+	m.pending, m.pendingG = m.pending[:0], m.pendingG[:0]
 }
 
 func numElements(shape []int) int {

@@ -90,6 +90,15 @@ func runAll(t *testing.T, tg *Target, nl *ir.Netlist, flags map[string]string, s
 // and lava mode), and CUBA's merged uniform cores with a q probe.
 func TestGOMAXPROCSInvariant(t *testing.T) {
 	nl, stim := randomNet(7, 300, 2500, 1200, 0.02, 5)
+	graded := &emulator.Stimulus{Dt: stim.Dt, Steps: stim.Steps, Streams: map[string]*emulator.Stream{}}
+	for name, st := range stim.Streams {
+		g := *st
+		g.Values = make([]float64, len(st.Times))
+		for k := range g.Values {
+			g.Values[k] = 0.25 * float64(k%9)
+		}
+		graded.Streams[name] = &g
+	}
 	cuba := CUBA(CUBAConfig{N: 2000, SynPerNeuron: 80, Seed: 2})
 	cuba.Outputs = []*ir.Port{{Name: "out", Shape: []int{2000}, Size: 2000, Source: "P", Kind: "spikes"}}
 	cases := []struct {
@@ -101,6 +110,7 @@ func TestGOMAXPROCSInvariant(t *testing.T) {
 	}{
 		{"chip", nl, stim, map[string]string{"loihi-mode": "chip"}, []string{"A.u", "A.v", "B.v", "B.q", "B.spikes"}},
 		{"lava", nl, stim, map[string]string{"loihi-mode": "lava"}, []string{"A.u", "A.v", "B.v", "B.spikes"}},
+		{"graded", nl, graded, nil, []string{"A.u", "A.v", "B.v", "B.q", "B.spikes"}},
 		{"cuba", cuba, nil, nil, []string{"P.v", "P.q", "P.spikes"}},
 	}
 	for _, tc := range cases {
