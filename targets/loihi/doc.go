@@ -10,12 +10,20 @@
 //     quantizer (§6), built on package quantize; projections expanded to synapses.
 //   - mapper.go: splitting populations over cores and chips under the per-core limits
 //     of §8; every violation is reported before an image exists.
-//   - core.go: one emulator.Core per Loihi core (CSR synapse table per input axon, int32
-//     dendritic accumulators with a delay ring, SoA compartment state).
-//   - cost.go: the cost model of §9 (Davies 2018 Table 2 or SANA-FE "measured").
-//   - target.go, image.go, machine.go: registration, the image payload and Machine.
+//   - core.go, tree.go: one Loihi core's compartments (int32 structure of arrays in chip
+//     mode, the spec functions in lava mode and for trees) and its window of the
+//     machine's accumulator ring; simd*.go: the AVX-512 / AVX2 chip-mode update.
+//   - fanout.go: the synapses fanned out by source (accumulator word, synapse word,
+//     delay) with per-destination-core counts; graded inputs and readout outputs.
+//   - run.go: the run loop — workers own whole cores, deliver the previous step's spikes
+//     into their own accumulators, update, and account the cost model (§9).
+//   - target.go, payload.go, machine.go, spec.go: registration, the image payload, the
+//     Machine, the hardware and energy profiles (Davies 2018 or SANA-FE "measured").
+//   - cuba.go: the CUBA benchmark network (one-τ and two-dendrite forms).
 //
-// Invariants: results are bit-identical for any GOMAXPROCS (cores only touch their own
-// state; the engine routes in core order); the image payload is deterministic JSON; a
-// spike emitted at step t is integrated at t+1+delay (one-step latency per layer, always).
+// Invariants: results are bit-identical for any GOMAXPROCS and worker count
+// (accumulator words are wrapping int32 sums, so delivery order does not matter; spikes
+// are gathered in neuron order; statistics are integer sums and maxima); the image
+// payload is deterministic JSON; a spike emitted at step t is integrated at t+1+delay
+// (one-step latency per layer, always).
 package loihi
