@@ -38,6 +38,19 @@ type fanout struct {
 	rsplit []int32
 }
 
+// part returns worker w's (of W) synapses [s, e) and routes [rs, re) of source src
+// (the whole lists when W = 1).
+func (f *fanout) part(src, w, W int) (s, e, rs, re int) {
+	s, e = f.start[src], f.start[src+1]
+	rs, re = f.rStart[src], f.rStart[src+1]
+	if W > 1 {
+		k := src*(W+1) + w
+		s, e = s+int(f.split[k]), s+int(f.split[k+1])
+		rs, re = rs+int(f.rsplit[k]), rs+int(f.rsplit[k+1])
+	}
+	return s, e, rs, re
+}
+
 // synEntry is one synapse: its accumulator offset within a slot (core.accOff +
 // group·ncx + compartment) and its synapse word (encode).
 type synEntry struct{ acc, w int32 }
@@ -364,13 +377,7 @@ func (m *machine) setFanWeights(j int) {
 // (the whole table when W = 1).
 func (m *machine) deliver(src, T, w, W int) {
 	f := &m.fan
-	s, e := f.start[src], f.start[src+1]
-	rs, re := f.rStart[src], f.rStart[src+1]
-	if W > 1 {
-		k := src*(W+1) + w
-		s, e = s+int(f.split[k]), s+int(f.split[k+1])
-		rs, re = rs+int(f.rsplit[k]), rs+int(f.rsplit[k+1])
-	}
+	s, e, rs, re := f.part(src, w, W)
 	if f.dly == nil {
 		b := (T % m.nslot) * m.slotLen
 		acc := m.acc[b : b+m.slotLen]
@@ -400,13 +407,7 @@ type gradedEv struct {
 // word, and counts as one synaptic op.
 func (m *machine) deliverGraded(src int, val float64, T, w, W int) {
 	f := &m.fan
-	s, e := f.start[src], f.start[src+1]
-	rs, re := f.rStart[src], f.rStart[src+1]
-	if W > 1 {
-		k := src*(W+1) + w
-		s, e = s+int(f.split[k]), s+int(f.split[k+1])
-		rs, re = rs+int(f.rsplit[k]), rs+int(f.rsplit[k+1])
-	}
+	s, e, rs, re := f.part(src, w, W)
 	for k := s; k < e; k++ {
 		x := f.syn[k]
 		d := 0
@@ -436,13 +437,7 @@ func (m *machine) prefetch(w, W int) {
 	f := &m.fan
 	var sum int32
 	for _, src := range m.pending {
-		s, e := f.start[src], f.start[src+1]
-		rs, re := f.rStart[src], f.rStart[src+1]
-		if W > 1 {
-			k := int(src)*(W+1) + w
-			s, e = s+int(f.split[k]), s+int(f.split[k+1])
-			rs, re = rs+int(f.rsplit[k]), rs+int(f.rsplit[k+1])
-		}
+		s, e, rs, re := f.part(int(src), w, W)
 		for i := s; i < e; i += 8 {
 			sum += f.syn[i].w
 		}
