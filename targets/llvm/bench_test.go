@@ -232,3 +232,18 @@ func TestWrapBounds(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkDense784Graded: BenchmarkDense784 with a graded value on every input event
+// (the same events, values in [0.5, 1.5)): graded delivery (one float multiply and
+// rounding per synapse) against unit delivery.
+func BenchmarkDense784Graded(b *testing.B) {
+	nl, stim := denseNetlist(1, 1000, 0.05)
+	r := emulator.NewRand(3, 4)
+	for _, st := range stim.Streams {
+		st.Values = make([]float64, len(st.Times))
+		for k := range st.Values {
+			st.Values[k] = 0.5 + r.Float64()
+		}
+	}
+	benchPair(b, nl, stim, 1000)
+}

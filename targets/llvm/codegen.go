@@ -13,19 +13,25 @@ import (
 
 // Runtime protocol of the generated program (all integers little-endian int32).
 //
-// stdin:  magic, steps, nprobe, probe id × nprobe, nev, (t, input id) × nev sorted by t.
+// stdin:  magic, steps, nprobe, probe id × nprobe, nev, (t, input id) × nev sorted by t,
+// ngev, (t, input id, value low word, value high word) × ngev sorted by t: the graded
+// events (spikes-format "values"), each value a float64 as its IEEE bits.
 // A probe id is pop·4 + var (var 0 = u, 1 = v, 2 = q, 3 = spikes); an input id is the
-// flat index over the netlist's inputs in order.
+// flat index over the netlist's inputs in order. The unit events of a step are
+// delivered before its graded ones (the accumulators add modulo 2^32, so the order
+// does not change the sums).
 // stdout: per step, for every population read by an output (in population order): the
 // spike count and the neuron indices; then every requested probe's row (int32 per
 // neuron; spikes as one byte per neuron). After the last step: the magic again.
 const (
-	protoMagic = 0x314e4e53 // "SNN1"
-	probeVars  = 4
-	varU       = 0
-	varV       = 1
-	varQ       = 2
-	varSpikes  = 3
+	protoMagic = 0x324e4e53 // "SNN2" (graded events; "SNN1" had none, protoMagicV1)
+	// protoMagicV1 is the protocol of io header version 1 modules: no graded list.
+	protoMagicV1 = 0x314e4e53 // "SNN1"
+	probeVars    = 4
+	varU         = 0
+	varV         = 1
+	varQ         = 2
+	varSpikes    = 3
 )
 
 // Exit codes of the generated program.
@@ -67,6 +73,7 @@ type projG struct {
 	w, start, tgt, dly, syn arrayRef
 	rowC                    arrayRef // rowUniform: the contribution of each row
 	deliver                 *ir.Func
+	deliverG                *ir.Func // graded spikes (projections leaving an input)
 }
 
 // gen generates the module for one network.
@@ -84,6 +91,7 @@ type gen struct {
 	cttz                                *ir.Func
 	readn                               *ir.Func
 	step, input, reset, probe, emit     *ir.Func
+	inputG, gradedWord                  *ir.Func
 }
 
 // generate builds the LLVM module of net. Names and ordering depend only on the
@@ -93,12 +101,17 @@ func generate(net *netM) *ir.Module {
 	g.m.SourceFilename = "snnc"
 	g.declareRuntime()
 	g.globals()
+	g.genGradedWord()
 	for j := range net.projs {
-		g.genDeliver(j)
+		g.genDeliver(j, false)
+		if net.projs[j].src >= len(net.pops) {
+			g.genDeliver(j, true)
+		}
 	}
 	g.genReset()
 	g.genStep()
 	g.genInput()
+	g.genInputGraded()
 	g.genProbe()
 	g.genEmit()
 	g.genMain()
@@ -464,16 +477,70 @@ func (x *fb) contrib(w value.Value, e int) value.Value {
 	return x.b.NewShl(x.b.NewAShr(w32, ci32(int64(-e))), ci32(wShift))
 }
 
-func (g *gen) genDeliver(j int) {
+// genGradedWord emits snn_graded_word(c, val): a synapse word scaled by a graded
+// spike's value, round(c·val) half away from zero, saturated to int32 — the loihi
+// target's gradedWord (docs/loihi.md "Graded inputs"), bit for bit:
+//
+//	x = float64(c)·val                        (one IEEE multiply, as in Go)
+//	x = clamp(x, −2^31, 2^31 − 1)             (round and clamping to integer bounds commute)
+//	r = trunc(x); f = x − r                   (f is exact: the fraction of a double)
+//	r + (f ≥ 0.5) − (f ≤ −0.5)                (math.Round: half away from zero)
+//
+// Written with compares and fptosi only (no llvm.round, which may become a libm call
+// the own runtime does not provide). val is finite (Machine.Run checks), so x is
+// never NaN.
+func (g *gen) genGradedWord() {
+	c, val := ir.NewParam("c", i32), ir.NewParam("val", types.Double)
+	f := g.m.NewFunc("snn_graded_word", i32, c, val)
+	f.Linkage = enum.LinkageInternal
+	g.gradedWord = f
+	b := f.NewBlock("entry")
+	dbl := func(x float64) constant.Constant { return constant.NewFloat(types.Double, x) }
+	x := value.Value(b.NewFMul(b.NewSIToFP(c, types.Double), val))
+	x = b.NewSelect(b.NewFCmp(enum.FPredOLT, x, dbl(math.MinInt32)), dbl(math.MinInt32), x)
+	x = b.NewSelect(b.NewFCmp(enum.FPredOGT, x, dbl(math.MaxInt32)), dbl(math.MaxInt32), x)
+	r := b.NewFPToSI(x, i32)
+	fr := b.NewFSub(x, b.NewSIToFP(r, types.Double))
+	up := b.NewZExt(b.NewFCmp(enum.FPredOGE, fr, dbl(0.5)), i32)
+	dn := b.NewZExt(b.NewFCmp(enum.FPredOLE, fr, dbl(-0.5)), i32)
+	b.NewRet(b.NewSub(b.NewAdd(r, up), dn))
+}
+
+// genDeliver emits deliver.j(pre, t): the synapses of presynaptic neuron pre of
+// projection j, for a spike emitted at t. With graded (projections leaving an input),
+// deliverg.j(pre, t, val) adds snn_graded_word(contribution, val) instead of each
+// contribution, into the same slots and the same array (a population fed by an input
+// is never fused, see boundAccumulators, so that is the accumulator ring).
+func (g *gen) genDeliver(j int, graded bool) {
 	pr := &g.net.projs[j]
 	pd := &g.projs[j]
 	post := &g.net.pops[pr.post]
 	acc := g.pops[pr.post].acc
 	pre, t := ir.NewParam("pre", i32), ir.NewParam("t", i32)
-	f := g.m.NewFunc(fmt.Sprintf("deliver.%d", j), types.Void, pre, t)
+	var f *ir.Func
+	var val *ir.Param
+	if graded {
+		if post.fused {
+			// boundAccumulators never fuses a population fed by an input: an input's
+			// events (unit or graded) carry no bound, so its wraps must stay
+			panic("BUG: graded delivery into fused population " + post.name)
+		}
+		val = ir.NewParam("val", types.Double)
+		f = g.m.NewFunc(fmt.Sprintf("deliverg.%d", j), types.Void, pre, t, val)
+		pd.deliverG = f
+	} else {
+		f = g.m.NewFunc(fmt.Sprintf("deliver.%d", j), types.Void, pre, t)
+		pd.deliver = f
+	}
 	f.Linkage = enum.LinkageInternal
-	pd.deliver = f
 	x := newFB(f)
+	// scale is the identity for unit spikes, snn_graded_word for graded ones
+	scale := func(c value.Value) value.Value {
+		if !graded {
+			return c
+		}
+		return x.b.NewCall(g.gradedWord, c, val)
+	}
 	mask := int64(post.slots - 1)
 	N := int64(post.n)
 	// A fused population (see compartmentLoop) accumulates straight into u unless a u
@@ -500,7 +567,7 @@ func (g *gen) genDeliver(j int) {
 		x.loop("k", ci64(0), ci64(N), func(k value.Value) {
 			w := x.load(pd.w, x.b.NewAdd(row, k))
 			p := accPtr(x.b.NewAdd(base, k))
-			x.b.NewStore(x.b.NewAdd(x.b.NewLoad(i32, p), x.contrib(w, pr.exp)), p)
+			x.b.NewStore(x.b.NewAdd(x.b.NewLoad(i32, p), scale(x.contrib(w, pr.exp))), p)
 		})
 	} else {
 		s := x.b.NewSExt(x.load(pd.start, pre64), i64)
@@ -511,7 +578,7 @@ func (g *gen) genDeliver(j int) {
 		}
 		uniform := rowUniform(pr)
 		if uniform {
-			rowC = x.load(pd.rowC, pre64)
+			rowC = scale(x.load(pd.rowC, pre64))
 		}
 		if padded(pr, g.net) {
 			// rows are whole groups of rowPad synapses (padRows)
@@ -553,6 +620,9 @@ func (g *gen) genDeliver(j int) {
 			default:
 				tg = x.b.NewSExt(x.load(pd.tgt, k), i64)
 				c = x.contrib(x.load(pd.w, k), pr.exp)
+			}
+			if !uniform {
+				c = scale(c)
 			}
 			p := accPtr(x.b.NewAdd(b, tg))
 			x.b.NewStore(x.b.NewAdd(x.b.NewLoad(i32, p), c), p)
@@ -968,6 +1038,28 @@ func (g *gen) genInput() {
 	x.b.NewRet(nil)
 }
 
+// genInputGraded emits snn_input_graded(id, t, val): a graded external event of step
+// t on flat input id (a graded spike of size val, docs/loihi.md "Graded inputs"),
+// routed like snn_input. Ids outside every input are ignored.
+func (g *gen) genInputGraded() {
+	id, t, val := ir.NewParam("id", i32), ir.NewParam("t", i32), ir.NewParam("val", types.Double)
+	f := g.m.NewFunc("snn_input_graded", types.Void, id, t, val)
+	g.inputG = f
+	x := newFB(f)
+	for _, in := range g.net.inputs {
+		if len(in.routes) == 0 {
+			continue
+		}
+		local := x.b.NewSub(id, ci32(int64(in.offset)))
+		x.when("in", x.b.NewICmp(enum.IPredULT, local, ci32(int64(in.size))), func() {
+			for _, j := range in.routes {
+				x.b.NewCall(g.projs[j].deliverG, local, t, val)
+			}
+		})
+	}
+	x.b.NewRet(nil)
+}
+
 func (x *fb) write(g *gen, ptr value.Value, size, count value.Value) {
 	out := x.b.NewLoad(i8p, g.stdout)
 	x.b.NewCall(g.fwrite, ptr, size, count, out)
@@ -1063,8 +1155,17 @@ func (g *gen) genMain() {
 	ebuf := x.b.NewCall(g.malloc, x.b.NewAdd(x.b.NewMul(nev, ci64(8)), ci64(8)))
 	x.b.NewCall(rf, ebuf, x.b.NewMul(nev, ci64(8)))
 	evs := x.b.NewBitCast(ebuf, types.NewPointer(i32))
+	// graded events: (t, id, value bits) in 16 bytes each
+	ngevp := x.b.NewAlloca(i32)
+	x.b.NewCall(rf, x.b.NewBitCast(ngevp, i8p), ci64(4))
+	ngev := x.b.NewSExt(x.b.NewLoad(i32, ngevp), i64)
+	gbuf := x.b.NewCall(g.malloc, x.b.NewAdd(x.b.NewMul(ngev, ci64(16)), ci64(16)))
+	x.b.NewCall(rf, gbuf, x.b.NewMul(ngev, ci64(16)))
+	gevs := x.b.NewBitCast(gbuf, types.NewPointer(i32))
 	kp := x.b.NewAlloca(i64)
 	x.b.NewStore(ci64(0), kp)
+	gp := x.b.NewAlloca(i64)
+	x.b.NewStore(ci64(0), gp)
 	x.b.NewCall(g.reset)
 	x.loop("t", ci64(0), steps, func(t value.Value) {
 		t32 := x.b.NewTrunc(t, i32)
@@ -1081,6 +1182,23 @@ func (g *gen) genMain() {
 		eid := body.NewLoad(i32, body.NewGetElementPtr(i32, evs, body.NewAdd(body.NewMul(k, ci64(2)), ci64(1))))
 		body.NewCall(g.input, eid, t32)
 		body.NewStore(body.NewAdd(k, ci64(1)), kp)
+		body.NewBr(head)
+		x.b = done
+		// graded events of step t (sorted by t)
+		head, body, done = x.block("gev.head"), x.block("gev.body"), x.block("gev.done")
+		x.b.NewBr(head)
+		k = head.NewLoad(i64, gp)
+		check = x.block("gev.check")
+		head.NewCondBr(head.NewICmp(enum.IPredSLT, k, ngev), check, done)
+		rec := check.NewMul(k, ci64(4))
+		et = check.NewLoad(i32, check.NewGetElementPtr(i32, gevs, rec))
+		check.NewCondBr(check.NewICmp(enum.IPredEQ, et, t32), body, done)
+		eid = body.NewLoad(i32, body.NewGetElementPtr(i32, gevs, body.NewAdd(rec, ci64(1))))
+		vp := body.NewBitCast(body.NewGetElementPtr(i32, gevs, body.NewAdd(rec, ci64(2))), types.NewPointer(types.Double))
+		ev := body.NewLoad(types.Double, vp)
+		ev.Align = 4
+		body.NewCall(g.inputG, eid, t32, ev)
+		body.NewStore(body.NewAdd(k, ci64(1)), gp)
 		body.NewBr(head)
 		x.b = done
 		x.b.NewCall(g.emit)

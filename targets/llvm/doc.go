@@ -12,8 +12,9 @@
 //     per population, event-driven delivery into per-population accumulator rings for
 //     synaptic delays — or, for a "fused" population with one slot and proven-exact
 //     wraps, straight into a pre-decayed u, with an explicit vector loop that leaves
-//     spike bits), snn_input, snn_probe, snn_emit and a main that speaks the binary
-//     protocol documented there.
+//     spike bits), snn_input and snn_input_graded (external unit and graded events;
+//     a graded spike adds round(word·value), saturated, per synapse: snn_graded_word),
+//     snn_probe, snn_emit and a main that speaks the binary protocol documented there.
 //   - harness.go: finding opt/llc (LLVM 14) and cc, building (opt -O3, llc -O3) into a
 //     cache keyed by the module hash, running the binary.
 //   - target.go, module.go: registration, image (payload = JSON with the loihi payload

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -219,23 +220,58 @@ func linkOwnRuntime(run func(string, ...string) error, cc, tmp, obj, exe string)
 // request is one run of the native program.
 type request struct {
 	steps  int
-	probes []int32    // pop·4 + var
-	events [][2]int32 // (t, input id), sorted by t
+	probes []int32 // pop·4 + var
+	events []event // sorted by t (stable)
+	// v1 writes the protocol of io header version 1 modules (magic "SNN1", no graded
+	// list); the caller refuses graded events for those.
+	v1 bool
+}
+
+// event is one external input event: a unit spike, or a graded spike of size val.
+type event struct {
+	t, id  int32
+	graded bool
+	val    float64
 }
 
 func (r *request) encode() []byte {
 	var b bytes.Buffer
 	w := func(v int32) { binary.Write(&b, binary.LittleEndian, v) }
-	w(protoMagic)
+	magic := int32(protoMagic)
+	if r.v1 {
+		magic = protoMagicV1
+	}
+	w(magic)
 	w(int32(r.steps))
 	w(int32(len(r.probes)))
 	for _, p := range r.probes {
 		w(p)
 	}
-	w(int32(len(r.events)))
+	var nev, ngev int32
 	for _, e := range r.events {
-		w(e[0])
-		w(e[1])
+		if e.graded {
+			ngev++
+		} else {
+			nev++
+		}
+	}
+	w(nev)
+	for _, e := range r.events {
+		if !e.graded {
+			w(e.t)
+			w(e.id)
+		}
+	}
+	if r.v1 {
+		return b.Bytes()
+	}
+	w(ngev)
+	for _, e := range r.events {
+		if e.graded {
+			w(e.t)
+			w(e.id)
+			binary.Write(&b, binary.LittleEndian, math.Float64bits(e.val))
+		}
 	}
 	return b.Bytes()
 }

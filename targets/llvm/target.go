@@ -220,7 +220,8 @@ type machine struct {
 	module  string
 	bin     string
 	steps   int
-	history [][2]int32
+	history []event
+	v1      bool            // a bare module of io header version 1: protocol "SNN1", no graded events
 	twin    targets.Machine // loihi machine for Weights / SetWeights quantization
 	lastCPU time.Duration   // CPU time of the last native run (benchmarks)
 }
@@ -244,7 +245,7 @@ func (m *machine) Run(ctx context.Context, in *emulator.Stimulus, steps int, pro
 			names = append(names, net.pops[o.pop].name+".v")
 		}
 	}
-	var evs [][2]int32
+	var evs []event
 	if in != nil {
 		names := make([]string, 0, len(in.Streams))
 		for name := range in.Streams {
@@ -266,11 +267,23 @@ func (m *machine) Run(ctx context.Context, in *emulator.Stimulus, steps int, pro
 			if nel := numElements(s.Shape); nel != inp.size {
 				return nil, fmt.Errorf("%w: stream %q has %d elements, the input has %d", emulator.ErrStimulus, name, nel, inp.size)
 			}
-			if s.Values != nil {
-				return nil, fmt.Errorf("%w: stream %q carries graded values; loihi inputs are spikes", ErrInput, name)
-			}
 			if len(s.Indices) != len(s.Times) {
 				return nil, fmt.Errorf("%w: stream %q: %d times, %d indices", emulator.ErrStimulus, name, len(s.Times), len(s.Indices))
+			}
+			// graded events (values): graded spikes of that size, as the loihi target
+			// delivers them (docs/loihi.md "Graded inputs")
+			if s.Values != nil {
+				if m.v1 {
+					return nil, fmt.Errorf("%w: stream %q carries graded values; this module (io header version 1) accepts spikes only: regenerate it", ErrInput, name)
+				}
+				if len(s.Values) != len(s.Times) {
+					return nil, fmt.Errorf("%w: stream %q has %d times and %d values", emulator.ErrStimulus, name, len(s.Times), len(s.Values))
+				}
+				for k, v := range s.Values {
+					if math.IsNaN(v) || math.IsInf(v, 0) {
+						return nil, fmt.Errorf("%w: stream %q: value %d is %g", emulator.ErrStimulus, name, k, v)
+					}
+				}
 			}
 			for k, t := range s.Times {
 				idx := s.Indices[k]
@@ -280,19 +293,23 @@ func (m *machine) Run(ctx context.Context, in *emulator.Stimulus, steps int, pro
 				if t < 0 || t >= steps {
 					continue // the engine never reaches it
 				}
-				evs = append(evs, [2]int32{int32(m.steps + t), int32(inp.offset + idx)})
+				ev := event{t: int32(m.steps + t), id: int32(inp.offset + idx)}
+				if s.Values != nil {
+					ev.graded, ev.val = true, s.Values[k]
+				}
+				evs = append(evs, ev)
 			}
 		}
 	}
-	all := append(append([][2]int32(nil), m.history...), evs...)
-	sort.SliceStable(all, func(a, b int) bool { return all[a][0] < all[b][0] })
+	all := append(append([]event(nil), m.history...), evs...)
+	sort.SliceStable(all, func(a, b int) bool { return all[a].t < all[b].t })
 	if m.bin == "" {
 		if m.bin, err = build(ctx, m.module); err != nil {
 			return nil, err
 		}
 	}
 	total := m.steps + steps
-	out, cpu, err := execute(ctx, m.bin, &request{steps: total, probes: pids, events: all})
+	out, cpu, err := execute(ctx, m.bin, &request{steps: total, probes: pids, events: all, v1: m.v1})
 	if err != nil {
 		return nil, err
 	}
@@ -456,7 +473,11 @@ func (m *machine) decode(out []byte, total, skip int, pids []int32, names []stri
 			pos += 4 * size
 		}
 	}
-	if v, ok := word(); !ok || v != protoMagic || pos != len(out) {
+	magic := int32(protoMagic)
+	if m.v1 {
+		magic = protoMagicV1
+	}
+	if v, ok := word(); !ok || v != magic || pos != len(out) {
 		return nil, bad("trailer")
 	}
 	return tr, nil

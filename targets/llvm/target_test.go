@@ -218,6 +218,9 @@ func sliceStim(s *emulator.Stimulus, from, to int) *emulator.Stimulus {
 			if t >= from && t < to {
 				n.Times = append(n.Times, t-from)
 				n.Indices = append(n.Indices, st.Indices[k])
+				if st.Values != nil {
+					n.Values = append(n.Values, st.Values[k])
+				}
 			}
 		}
 		out.Streams[name] = n
@@ -351,7 +354,9 @@ func TestErrors(t *testing.T) {
 		{"probe node", nil, []string{"nobody.v"}, emulator.ErrProbe},
 		{"stream", &emulator.Stimulus{Streams: map[string]*emulator.Stream{"x": {Shape: []int{3}}}}, nil, emulator.ErrStimulus},
 		{"shape", &emulator.Stimulus{Streams: map[string]*emulator.Stream{"in": {Shape: []int{4}}}}, nil, emulator.ErrStimulus},
-		{"graded", &emulator.Stimulus{Streams: map[string]*emulator.Stream{"in": {Shape: []int{3}, Times: []int{0}, Indices: []int{0}, Values: []float64{2}}}}, nil, ErrInput},
+		{"graded NaN", &emulator.Stimulus{Streams: map[string]*emulator.Stream{"in": {Shape: []int{3}, Times: []int{0}, Indices: []int{0}, Values: []float64{math.NaN()}}}}, nil, emulator.ErrStimulus},
+		{"graded Inf", &emulator.Stimulus{Streams: map[string]*emulator.Stream{"in": {Shape: []int{3}, Times: []int{0, 1}, Indices: []int{0, 1}, Values: []float64{1, math.Inf(-1)}}}}, nil, emulator.ErrStimulus},
+		{"graded count", &emulator.Stimulus{Streams: map[string]*emulator.Stream{"in": {Shape: []int{3}, Times: []int{0, 1}, Indices: []int{0, 1}, Values: []float64{2}}}}, nil, emulator.ErrStimulus},
 		{"index", &emulator.Stimulus{Streams: map[string]*emulator.Stream{"in": {Shape: []int{3}, Times: []int{0}, Indices: []int{3}}}}, nil, emulator.ErrStimulus},
 	} {
 		t.Run(c.name, func(t *testing.T) {
