@@ -1021,21 +1021,8 @@ func (g *gen) genStep() {
 // routed like a spike emitted at t. Ids outside every input are ignored.
 func (g *gen) genInput() {
 	id, t := ir.NewParam("id", i32), ir.NewParam("t", i32)
-	f := g.m.NewFunc("snn_input", types.Void, id, t)
-	g.input = f
-	x := newFB(f)
-	for _, in := range g.net.inputs {
-		if len(in.routes) == 0 {
-			continue
-		}
-		local := x.b.NewSub(id, ci32(int64(in.offset)))
-		x.when("in", x.b.NewICmp(enum.IPredULT, local, ci32(int64(in.size))), func() {
-			for _, j := range in.routes {
-				x.b.NewCall(g.projs[j].deliver, local, t)
-			}
-		})
-	}
-	x.b.NewRet(nil)
+	g.input = g.m.NewFunc("snn_input", types.Void, id, t)
+	g.routeInput(g.input, id, func(j int) *ir.Func { return g.projs[j].deliver }, t)
 }
 
 // genInputGraded emits snn_input_graded(id, t, val): a graded external event of step
@@ -1043,8 +1030,13 @@ func (g *gen) genInput() {
 // routed like snn_input. Ids outside every input are ignored.
 func (g *gen) genInputGraded() {
 	id, t, val := ir.NewParam("id", i32), ir.NewParam("t", i32), ir.NewParam("val", types.Double)
-	f := g.m.NewFunc("snn_input_graded", types.Void, id, t, val)
-	g.inputG = f
+	g.inputG = g.m.NewFunc("snn_input_graded", types.Void, id, t, val)
+	g.routeInput(g.inputG, id, func(j int) *ir.Func { return g.projs[j].deliverG }, t, val)
+}
+
+// routeInput fills f: for the input holding flat id, call deliver(j) of each of its
+// projections j with the local id followed by args.
+func (g *gen) routeInput(f *ir.Func, id *ir.Param, deliver func(j int) *ir.Func, args ...value.Value) {
 	x := newFB(f)
 	for _, in := range g.net.inputs {
 		if len(in.routes) == 0 {
@@ -1053,7 +1045,7 @@ func (g *gen) genInputGraded() {
 		local := x.b.NewSub(id, ci32(int64(in.offset)))
 		x.when("in", x.b.NewICmp(enum.IPredULT, local, ci32(int64(in.size))), func() {
 			for _, j := range in.routes {
-				x.b.NewCall(g.projs[j].deliverG, local, t, val)
+				x.b.NewCall(deliver(j), append([]value.Value{local}, args...)...)
 			}
 		})
 	}

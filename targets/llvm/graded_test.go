@@ -288,17 +288,7 @@ func TestModuleMachineV1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	im, _ := Target{}.Load(img, targets.Options{})
-	probes := []string{"hid.u", "hid.spikes", "out.q"}
-	want, err := im.Run(context.Background(), stim, 60, probes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := mm.Run(context.Background(), stim, 60, probes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sameTrace(t, want, got)
+	moduleMatchesImage(t, mm, img, stim)
 	mm.Reset()
 	g := gradedStim("in", 3, 5, []int{0}, []int{0}, []float64{0.5})
 	if _, err := mm.Run(context.Background(), g, 5, nil); !errors.Is(err, ErrInput) {

@@ -418,6 +418,19 @@ func TestModuleMachine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	moduleMatchesImage(t, mm, img, stim)
+	if _, err := mm.Weights("syn"); !errors.Is(err, targets.ErrUnsupported) {
+		t.Fatalf("Weights on a bare module: %v", err)
+	}
+	if _, err := ModuleMachine("define i32 @main() {\n ret i32 0\n}\n"); !errors.Is(err, ErrPayload) {
+		t.Fatalf("foreign module: %v", err)
+	}
+}
+
+// moduleMatchesImage runs the delay network's stimulus on the bare module machine mm and
+// on img's machine and requires identical traces (60 steps; hid.u, hid.spikes, out.q).
+func moduleMatchesImage(t *testing.T, mm targets.Machine, img targets.Image, stim *emulator.Stimulus) {
+	t.Helper()
 	im, _ := Target{}.Load(img, targets.Options{})
 	probes := []string{"hid.u", "hid.spikes", "out.q"}
 	want, err := im.Run(context.Background(), stim, 60, probes)
@@ -429,10 +442,4 @@ func TestModuleMachine(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameTrace(t, want, got)
-	if _, err := mm.Weights("syn"); !errors.Is(err, targets.ErrUnsupported) {
-		t.Fatalf("Weights on a bare module: %v", err)
-	}
-	if _, err := ModuleMachine("define i32 @main() {\n ret i32 0\n}\n"); !errors.Is(err, ErrPayload) {
-		t.Fatalf("foreign module: %v", err)
-	}
 }
