@@ -56,20 +56,17 @@ func (c *core) slot(T int) []int32 {
 	return c.acc[base : base+c.stride]
 }
 
-// update advances compartments [lo, hi) through absolute step T (spec §3), appending
-// the local ids of neurons that spiked to fired; it returns the number of active
-// compartments (cost model). Only chip-mode single-compartment cores may be given a partial range.
-func (c *core) update(T, lo, hi int, fired []int32) (int, []int32) {
+// update advances every compartment through absolute step T (spec §3), appending the
+// local ids of neurons that spiked to fired; it returns the number of active
+// compartments (cost model).
+func (c *core) update(T int, fired []int32) (int, []int32) {
 	cur := c.slot(T)
 	c.curT = T
 	switch {
 	case c.tree != nil:
 		return c.stepTree(cur, fired)
 	case c.mode == Chip:
-		if c.keepQ {
-			copy(c.q[lo:hi], cur[lo:hi])
-		}
-		return c.stepChipRange(cur, lo, hi, fired)
+		return c.stepChip(cur, fired)
 	}
 	n := c.n
 	active := 0
@@ -103,8 +100,8 @@ type cxp struct{ decU, decV, bias, vth, vmin, vmax, refr int32 }
 // cxpSoA is cxp per compartment, structure of arrays.
 type cxpSoA struct{ decU, decV, bias, vth, vmin, vmax, refr []int32 }
 
-// stepChip updates every compartment of a single-compartment chip core from cur (test
-// and benchmark entry point; the machine calls update).
+// stepChip updates every compartment of a single-compartment chip core from cur (its
+// slot; update's chip-mode path, and the tests' and benchmarks' entry point).
 func (c *core) stepChip(cur []int32, fired []int32) (int, []int32) {
 	if c.keepQ {
 		copy(c.q, cur)

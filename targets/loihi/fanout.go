@@ -93,6 +93,7 @@ func (m *machine) layout() {
 		nn += c.n
 		off += c.stride
 		m.ncx[ci] = int32(c.ncx)
+		m.totalCx += int64(c.ncx)
 	}
 	m.slotLen = off
 	m.nrnCore = make([]int32, nn)
@@ -172,7 +173,7 @@ func (m *machine) wire(groupOf []int, popIdx map[string]int) error {
 		stamp[i] = -1
 	}
 	maxD := 0
-	var perm []int
+	var scratch sortScratch
 	m.eachSource(func(src, s, pre int) {
 		f.start[src], f.rStart[src] = len(f.syn), len(f.routes)
 		w.each(s, pre, func(j int, ks []int32) {
@@ -196,7 +197,7 @@ func (m *machine) wire(groupOf []int, popIdx map[string]int) error {
 				}
 			}
 		})
-		perm = sortSource(&f, f.start[src], perm)
+		sortSource(&f, f.start[src], &scratch)
 		rs := f.routes[f.rStart[src]:]
 		slices.SortFunc(rs, func(a, b route) int { return int(a.core) - int(b.core) })
 		if src < len(m.nrnCore) {
@@ -308,32 +309,36 @@ func (w *wiring) each(s, pre int, fn func(j int, ks []int32)) {
 	}
 }
 
+// sortScratch is sortSource's reusable space.
+type sortScratch struct {
+	perm []int
+	syn  []synEntry
+	dly  []uint8
+}
+
 // sortSource sorts the synapses from s to the end of f.syn (one source's) by
-// accumulator offset, stably, carrying their delays; perm is scratch space.
-func sortSource(f *fanout, s int, perm []int) []int {
+// accumulator offset, stably, carrying their delays.
+func sortSource(f *fanout, s int, sc *sortScratch) {
 	seg := f.syn[s:]
 	if slices.IsSortedFunc(seg, cmpAcc) {
-		return perm
+		return
 	}
-	perm = perm[:0]
+	if f.dly == nil {
+		slices.SortStableFunc(seg, cmpAcc)
+		return
+	}
+	sc.perm = sc.perm[:0]
 	for i := range seg {
-		perm = append(perm, i)
+		sc.perm = append(sc.perm, i)
 	}
-	slices.SortStableFunc(perm, func(a, b int) int { return cmpAcc(seg[a], seg[b]) })
-	tmp := make([]synEntry, len(seg))
-	for i, k := range perm {
-		tmp[i] = seg[k]
+	slices.SortStableFunc(sc.perm, func(a, b int) int { return cmpAcc(seg[a], seg[b]) })
+	d := f.dly[s:]
+	sc.syn, sc.dly = sc.syn[:0], sc.dly[:0]
+	for _, k := range sc.perm {
+		sc.syn, sc.dly = append(sc.syn, seg[k]), append(sc.dly, d[k])
 	}
-	copy(seg, tmp)
-	if f.dly != nil {
-		d := f.dly[s:]
-		td := make([]uint8, len(d))
-		for i, k := range perm {
-			td[i] = d[k]
-		}
-		copy(d, td)
-	}
-	return perm
+	copy(seg, sc.syn)
+	copy(d, sc.dly)
 }
 
 func cmpAcc(a, b synEntry) int { return int(a.acc) - int(b.acc) }
@@ -391,9 +396,7 @@ func (m *machine) deliver(src, T, w, W int) {
 			m.acc[slot*m.slotLen+int(x.acc)] += x.w
 		}
 	}
-	for _, r := range f.routes[rs:re] {
-		m.synNext[r.core] += int64(r.n)
-	}
+	m.countRoutes(rs, re)
 }
 
 // gradedEv is an input event carrying a value: a graded spike of that size.
@@ -417,7 +420,12 @@ func (m *machine) deliverGraded(src int, val float64, T, w, W int) {
 		slot := (T + d) % m.nslot
 		m.acc[slot*m.slotLen+int(x.acc)] += gradedWord(x.w, val)
 	}
-	for _, r := range f.routes[rs:re] {
+	m.countRoutes(rs, re)
+}
+
+// countRoutes charges routes [rs, re) to their cores' synaptic ops of the next update.
+func (m *machine) countRoutes(rs, re int) {
+	for _, r := range m.fan.routes[rs:re] {
 		m.synNext[r.core] += int64(r.n)
 	}
 }

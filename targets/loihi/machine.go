@@ -46,6 +46,7 @@ type machine struct {
 	outc    []outCost         // by neuron id
 	// Cost model (spec §9), per core for the step in progress, and the run's totals.
 	ncx     []int32
+	totalCx int64 // Σ ncx
 	synNext []int64
 	act     []int32
 	spkT    []float64

@@ -24,9 +24,9 @@ import (
 // probes, and makes this step's spikes the next step's pending deliveries. Every
 // accumulator word is an int32 wrapping sum, so its value does not depend on the order
 // in which its synapses are added; the spikes, outputs and statistics are therefore the
-// same for any number of workers (TestDeterministicAcrossGOMAXPROCS). Workers are
-// persistent goroutines with a spinning barrier; the step count is absolute, so a Run
-// continued after another Run keeps in-flight spikes whatever the split.
+// same for any number of workers (TestGOMAXPROCSInvariant). Workers are persistent
+// goroutines with a spin-then-sleep barrier (parker); the step count is absolute, so a
+// Run continued after another Run keeps in-flight spikes whatever the split.
 
 // chunk is a piece of one worker's update: one core (any kind of core), or — merged —
 // the accumulator range [lo, hi) of consecutive chip-mode cores core…last that share
@@ -34,10 +34,9 @@ import (
 // state (every such compartment is active each step, so no per-core count is needed).
 type chunk struct {
 	core, last int
-	lo, hi     int
+	lo, hi     int // merged only
 	merged     bool
 	fired      []int32 // neuron ids
-	active     int
 }
 
 // account is one worker's share of a step's cost model (spec §9).
@@ -90,10 +89,7 @@ var noMerge bool
 // an equal share of the compartments; small networks (fewer than sequentialBelow
 // compartments) run on the calling goroutine.
 func newSched(m *machine) *sched {
-	total := 0
-	for _, n := range m.ncx {
-		total += int(n)
-	}
+	total := int(m.totalCx)
 	W := min(runtime.GOMAXPROCS(0), 8, max(len(m.cores), 1))
 	if total < sequentialBelow {
 		W = 1
@@ -113,7 +109,7 @@ func newSched(m *machine) *sched {
 		wk.c1 = ci + 1
 		filled += c.ncx
 		if !fastCore(c) {
-			wk.chunks = append(wk.chunks, chunk{core: ci, last: ci, lo: 0, hi: c.n})
+			wk.chunks = append(wk.chunks, chunk{core: ci, last: ci})
 			continue
 		}
 		m.act[ci] = int32(c.ncx)
@@ -157,14 +153,13 @@ func (s *sched) work(w, T int) {
 			ch.fired = m.stepMerged(ch, T, s.keepQ, ch.fired[:0])
 			continue
 		}
-		var fired []int32
-		ch.active, fired = m.cores[ch.core].update(T, ch.lo, ch.hi, ch.fired[:0])
+		active, fired := m.cores[ch.core].update(T, ch.fired[:0])
 		off := int32(m.nrnOff[ch.core])
 		for k := range fired {
 			fired[k] += off
 		}
 		ch.fired = fired
-		m.act[ch.core] = int32(ch.active)
+		m.act[ch.core] = int32(active)
 	}
 	m.account(wk)
 }
@@ -186,8 +181,8 @@ func (m *machine) account(wk *worker) {
 			if x := float64(o.pathS); x > a.path {
 				a.path = x
 			}
-			a.spikes++
 		}
+		a.spikes += int64(len(wk.chunks[i].fired))
 	}
 	c0, c1 := wk.c0, wk.c1
 	syn, act, ncx, spkT := m.synNext[c0:c1], m.act[c0:c1], m.ncx[c0:c1], m.spkT[c0:c1]
@@ -274,7 +269,7 @@ func (p *parker) signal() {
 func (s *sched) start() {
 	s.quit.Store(false)
 	if s.park == nil {
-		s.park = make([]parker, s.workers+1) // [w]: worker w; [0]: the caller
+		s.park = make([]parker, s.workers) // [w]: worker w ≥ 1; [0]: the caller
 		for i := range s.park {
 			s.park[i].wake = make(chan struct{}, 1)
 		}
@@ -390,10 +385,6 @@ func (m *machine) run(ctx context.Context, stim *emulator.Stimulus, steps int, p
 	s.start()
 	defer s.stop()
 	barrier := m.barrier()
-	var totalCx int64
-	for _, n := range m.ncx {
-		totalCx += int64(n)
-	}
 	tot := &m.tot
 	for t := 0; t < steps; t++ {
 		T := m.steps + t
@@ -429,7 +420,7 @@ func (m *machine) run(ctx context.Context, stim *emulator.Stimulus, steps int, p
 		}
 		m.fired = fired
 		tot.active += act
-		tot.inactive += totalCx - act
+		tot.inactive += m.totalCx - act
 		tot.timeS += tc + path + barrier
 		// The spikes of T and the external inputs at t are delivered into T + 1 (+ delay)
 		// by the workers, each into its own accumulators, as step T + 1 begins.
