@@ -482,6 +482,23 @@ func placeInBlock(prof *Profile, nl *ir.Netlist, p *ir.Population, next int, blo
 	return next
 }
 
+// rowSign is the sign of a projection's synapse rows: 1 (all weights ≥ 0), −1 (all ≤ 0,
+// some < 0) or 0 (both signs: two rows per source).
+func rowSign(w []float64) int {
+	hasPos, hasNeg := false, false
+	for _, x := range w {
+		hasPos = hasPos || x > 0
+		hasNeg = hasNeg || x < 0
+	}
+	switch {
+	case hasPos && hasNeg:
+		return 0
+	case hasNeg:
+		return -1
+	}
+	return 1
+}
+
 // popRows is the number of synapse rows population p's inputs take in a block: one per
 // (projection, source neuron, sign), two for a projection with both signs (as
 // mapProjections counts them).
@@ -491,15 +508,10 @@ func popRows(nl *ir.Netlist, p *ir.Population) int {
 		if pr.Post != p.Name {
 			continue
 		}
-		hasPos, hasNeg := false, false
-		for _, w := range pr.W {
-			hasPos = hasPos || w > 0
-			hasNeg = hasNeg || w < 0
-		}
 		src := map[int]bool{}
 		forEachSynapse(pr, func(s synapse) { src[s.pre] = true })
 		k := 1
-		if hasPos && hasNeg {
+		if rowSign(pr.W) == 0 {
 			k = 2
 		}
 		rows += k * len(src)
@@ -542,22 +554,11 @@ func (im *image) mapProjections() error {
 		if pr.Latency == 0 {
 			im.rep.Warnf("projection %s has zero edge latency; the chip delivers it one step later (one step per layer), biases integrate during that step", pr.Name)
 		}
-		hasPos, hasNeg := false, false
 		maxW := 0.0
 		for _, w := range pr.W {
-			hasPos = hasPos || w > 0
-			hasNeg = hasNeg || w < 0
 			maxW = math.Max(maxW, math.Abs(w))
 		}
-		pj := projMap{Name: pr.Name, Gain: make([]float64, nReg)}
-		switch {
-		case hasPos && hasNeg:
-			pj.Sign = 0
-		case hasNeg:
-			pj.Sign = -1
-		default:
-			pj.Sign = 1
-		}
+		pj := projMap{Name: pr.Name, Gain: make([]float64, nReg), Sign: rowSign(pr.W)}
 		g := maxW / float64(qmax)
 		if g == 0 {
 			g = 1 / float64(qmax)
