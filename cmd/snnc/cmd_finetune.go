@@ -1,10 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -117,39 +115,23 @@ func runFinetune(cmd *cobra.Command, f *finetuneFlags, path string) error {
 	f.lr, f.valN = finetuneDefaults(f.dataset, sp.Val != nil && sp.Val.Len() > 0, f.lr, f.valN)
 	trainSet, test, val := splitVal(sp, f.trainN, f.valN)
 	test = test.Subset(f.testN)
-	var logw io.Writer
-	if f.logJSON != "" {
-		lf, err := os.Create(f.logJSON)
-		if err != nil {
-			return err
-		}
-		defer lf.Close()
-		logw = lf
+	prog, err := newEpochProgress(cmd.ErrOrStderr(), f.epochs*trainSet.Len(), f.method, f.logJSON)
+	if err != nil {
+		return err
 	}
-	stderr := cmd.ErrOrStderr()
-	bar := newBar(stderr, f.epochs*trainSet.Len(), f.method)
+	defer prog.close()
 	opt := hil.Options{Epochs: f.epochs, Batch: f.batch, Steps: f.steps, LR: f.lr, Schedule: f.schedule, Encoder: enc,
 		Seed: f.cf.seed, EvalSeed: meta.EvalSeed, NoMembranes: f.noMem, NoFit: f.noFit, Val: val, Headroom: f.headroom,
 		Log: func(s hil.EpochStats) {
-			if bar != nil {
-				bar.Describe(fmt.Sprintf("epoch %d/%d loss %.4f chip acc %.4f", s.Epoch, f.epochs, s.Loss, s.TrainAcc))
-			}
-			if logw != nil {
-				b, _ := json.Marshal(s)
-				logw.Write(append(b, '\n'))
-			}
-		}}
-	if bar != nil {
-		opt.Progress = func(d, _ int) { bar.Set(d) }
-	}
+			prog.epoch(fmt.Sprintf("epoch %d/%d loss %.4f chip acc %.4f", s.Epoch, f.epochs, s.Loss, s.TrainAcc), s)
+		},
+		Progress: prog.progress()}
 	run := hil.Finetune
 	if f.method == "qat" {
 		run = hil.FinetuneQAT
 	}
 	rep, ft, err := run(cmd.Context(), m, *meta, t.Name(), topt, trainSet, test, opt)
-	if bar != nil {
-		bar.Finish()
-	}
+	prog.finish()
 	if err != nil {
 		return err
 	}
@@ -184,7 +166,7 @@ func runFinetune(cmd *cobra.Command, f *finetuneFlags, path string) error {
 	}
 	w := cmd.OutOrStdout()
 	if f.out == "-" || imgPath == "-" {
-		w = stderr
+		w = cmd.ErrOrStderr()
 	}
 	if f.asJSON {
 		return writeJSON(w, map[string]any{"report": rep, "model": f.out, "image": imgPath})

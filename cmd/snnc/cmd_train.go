@@ -41,6 +41,58 @@ func newBar(w io.Writer, total int, desc string) *progressbar.ProgressBar {
 		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
 }
 
+// epochProgress is a training command's progress: a terminal progress bar (nil
+// elsewhere) and the --log-json file (nil without the flag), one JSON line per epoch.
+type epochProgress struct {
+	bar  *progressbar.ProgressBar
+	logf *os.File
+}
+
+// newEpochProgress opens logPath (when set) and a bar over total work units.
+func newEpochProgress(stderr io.Writer, total int, desc, logPath string) (*epochProgress, error) {
+	p := &epochProgress{bar: newBar(stderr, total, desc)}
+	if logPath != "" {
+		f, err := os.Create(logPath)
+		if err != nil {
+			return nil, err
+		}
+		p.logf = f
+	}
+	return p, nil
+}
+
+// epoch shows line on the bar and logs stats as one JSON line.
+func (p *epochProgress) epoch(line string, stats any) {
+	if p.bar != nil {
+		p.bar.Describe(line)
+	}
+	if p.logf != nil {
+		b, _ := json.Marshal(stats)
+		p.logf.Write(append(b, '\n'))
+	}
+}
+
+// progress is the work-unit callback for the bar (nil without one).
+func (p *epochProgress) progress() func(done, total int) {
+	if p.bar == nil {
+		return nil
+	}
+	return func(d, _ int) { p.bar.Set(d) }
+}
+
+// finish ends the bar; close closes the log.
+func (p *epochProgress) finish() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+}
+
+func (p *epochProgress) close() {
+	if p.logf != nil {
+		p.logf.Close()
+	}
+}
+
 type trainFlags struct {
 	dataset, arch, encoder, loss, readout, reset, surrogate, init, schedule, method string
 	qat                                                                             bool
@@ -183,36 +235,22 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 	default:
 		return usagef("--init %q: want fluct or kaiming", f.init)
 	}
-	var logw io.Writer
-	if f.logJSON != "" {
-		lf, err := os.Create(f.logJSON)
-		if err != nil {
-			return err
-		}
-		defer lf.Close()
-		logw = lf
-	}
-	stderr := cmd.ErrOrStderr()
 	nb := (trainSet.Len() + f.batch - 1) / f.batch
-	bar := newBar(stderr, f.epochs*nb, "train")
+	prog, err := newEpochProgress(cmd.ErrOrStderr(), f.epochs*nb, "train", f.logJSON)
+	if err != nil {
+		return err
+	}
+	defer prog.close()
 	start := time.Now()
 	opt := train.Options{Epochs: f.epochs, Batch: f.batch, Steps: f.steps, LR: f.lr, Schedule: f.schedule,
 		WeightDecay: f.wd, RegRate: f.reg, Seed: f.seed, Encoder: enc, EvalSeed: f.seed, Method: f.method,
 		Log: func(s train.EpochStats) {
-			if bar != nil {
-				bar.Describe(fmt.Sprintf("epoch %d/%d loss %.4f acc %.4f", s.Epoch, f.epochs, s.Loss, s.TrainAcc))
-			}
-			if logw != nil {
-				b, _ := json.Marshal(s)
-				logw.Write(append(b, '\n'))
-			}
+			prog.epoch(fmt.Sprintf("epoch %d/%d loss %.4f acc %.4f", s.Epoch, f.epochs, s.Loss, s.TrainAcc), s)
 		},
-	}
-	if bar != nil {
-		opt.Progress = func(b, _ int) { bar.Set(b) }
+		Progress: prog.progress(),
 	}
 	var val *data.Dataset
-	if sp.Val != nil && logw != nil {
+	if sp.Val != nil && prog.logf != nil {
 		val = sp.Val
 	}
 	var stats []train.EpochStats
@@ -221,9 +259,7 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 	} else {
 		stats, err = train.Fit(cmd.Context(), m, trainSet, val, opt)
 	}
-	if bar != nil {
-		bar.Finish()
-	}
+	prog.finish()
 	if err != nil {
 		return err
 	}
@@ -252,7 +288,7 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 	}
 	w := cmd.OutOrStdout()
 	if f.out == "-" {
-		w = stderr
+		w = cmd.ErrOrStderr()
 	}
 	if f.asJSON {
 		return writeJSON(w, sum)
