@@ -185,14 +185,9 @@ func EvaluateChip(ctx context.Context, chip Chip, target string, m *train.Model,
 // and returns the report and the fine-tuned model (m is not changed). meta is written into
 // the exported graphs it compiles (Steps must be set).
 func Finetune(ctx context.Context, m *train.Model, meta train.ExportMeta, target string, topt targets.Options, trainSet, test *data.Dataset, opt Options) (*Report, *train.Model, error) {
-	if err := opt.fill(); err != nil {
-		return nil, nil, err
-	}
 	start := time.Now()
-	meta.Steps = opt.Steps
-	rep := &Report{Target: target, Seed: topt.Seed, Flags: topt.Flags, Method: "hil", Samples: test.Len(), Steps: opt.Steps,
-		ChipSteps: opt.Steps + Lag(target, len(m.Layers)-1), Projections: m.Projections()}
-	if err := baseline(ctx, rep, m, meta, target, topt, test, opt); err != nil {
+	rep, err := begin(ctx, "hil", m, &meta, target, topt, test, &opt)
+	if err != nil {
 		return nil, nil, err
 	}
 	mach, _, err := deploy(m, meta, target, topt, true, opt.headroom(target))
@@ -217,6 +212,21 @@ func Finetune(ctx context.Context, m *train.Model, meta train.ExportMeta, target
 	}
 	rep.Seconds = time.Since(start).Seconds()
 	return rep, ft, nil
+}
+
+// begin checks opt (filling defaults), sets meta.Steps and returns the report of a
+// fine-tuning run by method with the float and deployed figures filled.
+func begin(ctx context.Context, method string, m *train.Model, meta *train.ExportMeta, target string, topt targets.Options, test *data.Dataset, opt *Options) (*Report, error) {
+	if err := opt.fill(); err != nil {
+		return nil, err
+	}
+	meta.Steps = opt.Steps
+	rep := &Report{Target: target, Seed: topt.Seed, Flags: topt.Flags, Method: method, Samples: test.Len(), Steps: opt.Steps,
+		ChipSteps: opt.Steps + Lag(target, len(m.Layers)-1), Projections: m.Projections()}
+	if err := baseline(ctx, rep, m, *meta, target, topt, test, *opt); err != nil {
+		return nil, err
+	}
+	return rep, nil
 }
 
 // baseline fills the float and deployed figures.

@@ -146,14 +146,9 @@ func QAT(ctx context.Context, m *train.Model, meta train.ExportMeta, target stri
 // FinetuneQAT is Finetune's baseline: the same report, with m fine-tuned by QAT instead
 // of with the chip in the loop (the chip instance is only used to measure).
 func FinetuneQAT(ctx context.Context, m *train.Model, meta train.ExportMeta, target string, topt targets.Options, trainSet, test *data.Dataset, opt Options) (*Report, *train.Model, error) {
-	if err := opt.fill(); err != nil {
-		return nil, nil, err
-	}
 	start := time.Now()
-	meta.Steps = opt.Steps
-	rep := &Report{Target: target, Seed: topt.Seed, Flags: topt.Flags, Method: "qat", Samples: test.Len(), Steps: opt.Steps,
-		ChipSteps: opt.Steps + Lag(target, len(m.Layers)-1), Projections: m.Projections()}
-	if err := baseline(ctx, rep, m, meta, target, topt, test, opt); err != nil {
+	rep, err := begin(ctx, "qat", m, &meta, target, topt, test, &opt)
+	if err != nil {
 		return nil, nil, err
 	}
 	ft := m.Clone()
