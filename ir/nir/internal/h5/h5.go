@@ -203,50 +203,16 @@ func (f *File) header(addr uint64) ([]message, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	type block struct{ at, n uint64 }
-	blocks := []block{{uint64(r.p), size}}
-	var msgs []message
-	for nblocks := 0; len(blocks) > 0; nblocks++ {
-		if nblocks > 64 {
-			return nil, fmt.Errorf("%w: object header at %d has more than 64 continuation blocks", ErrLimit, addr)
+	return f.messages(addr, uint64(r.p), size, 8, false, func(c *cursor) (uint16, int) {
+		typ, sz := c.u16(), int(c.u16())
+		c.skip(4) // flags, reserved
+		return typ, sz
+	}, func(n int) error {
+		if n > nmsg+64 {
+			return errf("object header at %d: more messages than its count %d", addr, nmsg)
 		}
-		bl := blocks[0]
-		blocks = blocks[1:]
-		if bl.at > uint64(len(f.b)) || bl.n > uint64(len(f.b))-bl.at {
-			return nil, errf("object header at %d: block beyond end of file", addr)
-		}
-		c := f.at(bl.at)
-		end := int(bl.at + bl.n)
-		for c.err == nil && c.p+8 <= end {
-			typ := c.u16()
-			sz := int(c.u16())
-			c.skip(4) // flags, reserved
-			if c.p+sz > end {
-				return nil, errf("object header at %d: message of %d bytes overruns its block", addr, sz)
-			}
-			data := c.take(sz)
-			if c.err != nil {
-				return nil, c.err
-			}
-			if typ == 0x10 { // continuation (§IV.A.2.q)
-				cr := sub(f, data)
-				a, n := cr.off(), cr.length()
-				if cr.err != nil {
-					return nil, cr.err
-				}
-				blocks = append(blocks, block{a, n})
-				continue
-			}
-			msgs = append(msgs, message{typ: typ, data: data})
-			if len(msgs) > nmsg+64 {
-				return nil, errf("object header at %d: more messages than its count %d", addr, nmsg)
-			}
-		}
-		if c.err != nil {
-			return nil, c.err
-		}
-	}
-	return msgs, nil
+		return nil
+	})
 }
 
 // headerV2 reads a version-2 object header ("OHDR", §IV.A.1.b) and its "OCHK" blocks.
@@ -274,8 +240,26 @@ func (f *File) headerV2(addr uint64) ([]message, error) {
 	if flags&0x04 != 0 {
 		hdr = 6
 	}
+	return f.messages(addr, uint64(r.p), size, hdr, true, func(c *cursor) (uint16, int) {
+		typ, sz := uint16(c.u8()), int(c.u16())
+		c.skip(hdr - 3) // flags [, creation order]
+		return typ, sz
+	}, func(n int) error {
+		if n > 4096 {
+			return fmt.Errorf("%w: object header at %d has more than 4096 messages", ErrLimit, addr)
+		}
+		return nil
+	})
+}
+
+// messages reads the messages of the object header at addr whose first block is
+// [at, at+n), following continuation messages (§IV.A.2.q) into further blocks (at most
+// 64). Each message starts with hdr header bytes that next decodes into its type and
+// size; with ochk (version 2) continuation blocks start with "OCHK" and end with a
+// checksum. check bounds the number of messages read so far.
+func (f *File) messages(addr, at, n uint64, hdr int, ochk bool, next func(*cursor) (uint16, int), check func(int) error) ([]message, error) {
 	type block struct{ at, n uint64 }
-	blocks := []block{{uint64(r.p), size}}
+	blocks := []block{{at, n}}
 	var msgs []message
 	for nblocks := 0; len(blocks) > 0; nblocks++ {
 		if nblocks > 64 {
@@ -288,16 +272,14 @@ func (f *File) headerV2(addr uint64) ([]message, error) {
 		}
 		c := f.at(bl.at)
 		end := int(bl.at + bl.n)
-		if nblocks > 0 {
+		if ochk && nblocks > 0 {
 			if string(c.take(4)) != "OCHK" {
 				return nil, errf("object header at %d: continuation block without OCHK", addr)
 			}
 			end -= 4 // checksum
 		}
 		for c.err == nil && c.p+hdr <= end {
-			typ := uint16(c.u8())
-			sz := int(c.u16())
-			c.skip(hdr - 3) // flags [, creation order]
+			typ, sz := next(c)
 			if c.p+sz > end {
 				return nil, errf("object header at %d: message of %d bytes overruns its block", addr, sz)
 			}
@@ -305,7 +287,7 @@ func (f *File) headerV2(addr uint64) ([]message, error) {
 			if c.err != nil {
 				return nil, c.err
 			}
-			if typ == 0x10 {
+			if typ == 0x10 { // continuation
 				cr := sub(f, data)
 				a, n := cr.off(), cr.length()
 				if cr.err != nil {
@@ -315,8 +297,8 @@ func (f *File) headerV2(addr uint64) ([]message, error) {
 				continue
 			}
 			msgs = append(msgs, message{typ: typ, data: data})
-			if len(msgs) > 4096 {
-				return nil, fmt.Errorf("%w: object header at %d has more than 4096 messages", ErrLimit, addr)
+			if err := check(len(msgs)); err != nil {
+				return nil, err
 			}
 		}
 		if c.err != nil {
