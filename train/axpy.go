@@ -1,7 +1,5 @@
 package train
 
-import "gonum.org/v1/gonum/floats"
-
 // axpyRows adds x_e·base[ids_e·n : ids_e·n+n] to h for the entries e in order (vals nil:
 // every x_e = 1). Each element is rounded exactly as adding the rows one at a time (the
 // order the ref target accumulates in); with AVX2 four rows go through h per pass.
@@ -28,20 +26,7 @@ func axpyRows(h, base []float64, n int, ids []int32, vals []float64) {
 		if vals != nil {
 			xj = vals[e]
 		}
-		switch {
-		case n < shortRow && xj == 1:
-			for k, v := range row {
-				h[k] += v
-			}
-		case n < shortRow:
-			for k, v := range row {
-				h[k] += xj * v
-			}
-		case xj == 1:
-			floats.Add(h, row)
-		default:
-			floats.AddScaled(h, xj, row)
-		}
+		addRow(h, row, xj)
 	}
 }
 

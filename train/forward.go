@@ -77,23 +77,28 @@ func addRows(h, w, x []float64, n int) {
 		if xj == 0 {
 			continue
 		}
-		row := w[j*n : (j+1)*n : (j+1)*n]
-		// gonum's kernels compute h[k] + row[k] and h[k] + xj·row[k] element by element
-		// (no fused multiply-add), the same numbers as the plain loop the ref target runs.
-		switch {
-		case n < shortRow && xj == 1:
-			for k, v := range row {
-				h[k] += v
-			}
-		case n < shortRow:
-			for k, v := range row {
-				h[k] += xj * v
-			}
-		case xj == 1:
-			floats.Add(h, row)
-		default:
-			floats.AddScaled(h, xj, row)
+		addRow(h, w[j*n:(j+1)*n:(j+1)*n], xj)
+	}
+}
+
+// addRow adds xj·row to h. gonum's kernels compute h[k] + row[k] and h[k] + xj·row[k]
+// element by element (no fused multiply-add), the same numbers as the plain loop the ref
+// target runs.
+func addRow(h, row []float64, xj float64) {
+	n := len(row)
+	switch {
+	case n < shortRow && xj == 1:
+		for k, v := range row {
+			h[k] += v
 		}
+	case n < shortRow:
+		for k, v := range row {
+			h[k] += xj * v
+		}
+	case xj == 1:
+		floats.Add(h, row)
+	default:
+		floats.AddScaled(h, xj, row)
 	}
 }
 
