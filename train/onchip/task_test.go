@@ -99,27 +99,40 @@ func taskCx() Compartment {
 	return Compartment{Du: 4095, Dv: 1024, Vth: 100, RefractDelay: 2}
 }
 
-// trainSTDP runs supervised STDP: a teacher current (sub-threshold on its own) on the
-// right output while its pattern is shown, and an inhibitory one on the others; the plastic synapses have a one-step delay so
-// an input spike that helps cause a post spike precedes it.
-func trainSTDP(t *testing.T, seed uint64, epochs int) (before, after [nPat][nOut]int, e *Engine) {
+// taskEngine is the pattern-association engine: plastic excitatory synapses with a
+// one-step delay and initial weights in [wlo, whi], learning rule rule, pre and post
+// traces with τ 16 (and a reward trace with τ 48 when reward is set).
+func taskEngine(t *testing.T, seed uint64, rule string, wlo, whi int, reward bool) *Engine {
 	t.Helper()
 	delay := make([]int, nIn*nOut)
 	for k := range delay {
 		delay[k] = 1
 	}
-	e, err := New(Config{
+	cfg := Config{
 		NPre: nIn, NPost: nOut, Cx: taskCx(),
-		W: initWeights(seed, 4, 20), Sign: SignExc, Delay: delay,
-		Rules:  MustParseRules(stdpRule),
+		W: initWeights(seed, wlo, whi), Sign: SignExc, Delay: delay,
+		Rules:  MustParseRules(rule),
 		TEpoch: 4,
 		X1:     TraceFromTau(16, 4),
 		Y1:     TraceFromTau(16, 4),
 		Seed:   seed,
-	})
+	}
+	if reward {
+		cfg.R1 = TraceFromTau(48, 8)
+	}
+	e, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return e
+}
+
+// trainSTDP runs supervised STDP: a teacher current (sub-threshold on its own) on the
+// right output while its pattern is shown, and an inhibitory one on the others; the plastic synapses have a one-step delay so
+// an input spike that helps cause a post spike precedes it.
+func trainSTDP(t *testing.T, seed uint64, epochs int) (before, after [nPat][nOut]int, e *Engine) {
+	t.Helper()
+	e = taskEngine(t, seed, stdpRule, 4, 20, false)
 	before = evaluate(t, e, seed)
 	r := emulator.NewRand(seed, 5)
 	pre := make([]bool, nIn)
@@ -178,23 +191,7 @@ const rstdpRule = "dt = 2^-2*x1*y0 - 2^-2*y1*x0 - 2^-1*u0*t; dw = 2^-8*u0*t*r1"
 // delay as in trainSTDP.
 func trainRSTDP(t *testing.T, seed uint64, epochs int, reward func(p, j int) bool) (before, after [nPat][nOut]int, e *Engine) {
 	t.Helper()
-	delay := make([]int, nIn*nOut)
-	for k := range delay {
-		delay[k] = 1
-	}
-	e, err := New(Config{
-		NPre: nIn, NPost: nOut, Cx: taskCx(),
-		W: initWeights(seed, 8, 28), Sign: SignExc, Delay: delay,
-		Rules:  MustParseRules(rstdpRule),
-		TEpoch: 4,
-		X1:     TraceFromTau(16, 4),
-		Y1:     TraceFromTau(16, 4),
-		R1:     TraceFromTau(48, 8),
-		Seed:   seed,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e = taskEngine(t, seed, rstdpRule, 8, 28, true)
 	before = evaluate(t, e, seed)
 	r := emulator.NewRand(seed, 5)
 	pre := make([]bool, nIn)
