@@ -16,6 +16,7 @@ import (
 	"github.com/snnc/snnc/emulator"
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/targets"
+	"github.com/snnc/snnc/targets/conformance"
 )
 
 func lifNet(nIn, nOut int, lo int) *ir.Netlist {
@@ -51,17 +52,7 @@ func TestCompileErrors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			opt := targets.WithDefaults(Target{}, targets.Options{Flags: c.flags})
 			_, _, err := Target{}.Compile(c.nl, opt)
-			if err == nil {
-				t.Fatal("compiled")
-			}
-			if !errors.Is(err, c.sentinel) {
-				t.Errorf("error %v is not %v", err, c.sentinel)
-			}
-			for _, w := range c.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not mention %q", err, w)
-				}
-			}
+			conformance.WantError(t, err, c.sentinel, c.want...)
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/snnc/snnc/compiler"
@@ -244,4 +245,21 @@ func keys(m map[string]*emulator.Stream) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// WantError fails t unless err is (errors.Is) sentinel and its message mentions every
+// word: the "bad input gets a clear error naming where and what" check targets share.
+func WantError(t testing.TB, err, sentinel error, words ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if !errors.Is(err, sentinel) {
+		t.Errorf("error %v is not %v", err, sentinel)
+	}
+	for _, w := range words {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not mention %q", err, w)
+		}
+	}
 }

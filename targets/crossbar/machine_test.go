@@ -16,6 +16,7 @@ import (
 	"github.com/snnc/snnc/emulator"
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/targets"
+	"github.com/snnc/snnc/targets/conformance"
 )
 
 func mustJSON(t *testing.T, v any) string {
@@ -130,17 +131,7 @@ func TestCompileErrors(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, _, err := Target{}.Compile(c.nl, flags(c.flags...))
-			if err == nil {
-				t.Fatalf("compile succeeded")
-			}
-			if !errors.Is(err, c.target) {
-				t.Errorf("error %v is not %v", err, c.target)
-			}
-			for _, w := range c.words {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not mention %q", err, w)
-				}
-			}
+			conformance.WantError(t, err, c.target, c.words...)
 		})
 	}
 }
