@@ -112,6 +112,25 @@ func runTarget(t *testing.T, name string, doc []byte, stim *emulator.Stimulus, s
 	return tr, res.Report
 }
 
+// countsVsRef runs doc on ref and loihi and returns the summed absolute per-neuron
+// difference of the output spike counts, ref's total, and loihi's compile report; a
+// nearly silent reference (< 20 spikes) fails the test, which would prove nothing.
+func countsVsRef(t *testing.T, doc []byte, stim *emulator.Stimulus, steps int) (dif, tot int, rep *targets.Report) {
+	t.Helper()
+	ref, _ := runTarget(t, "ref", doc, stim, steps)
+	lo, rep := runTarget(t, "loihi", doc, stim, steps)
+	rc, lc := ref.Streams["out"].Counts(), lo.Streams["out"].Counts()
+	for i := range rc {
+		tot += rc[i]
+		dif += abs(rc[i] - lc[i])
+	}
+	t.Logf("ref %v\nloihi %v\n|Δ| = %d of %d", rc, lc, dif, tot)
+	if tot < 20 {
+		t.Fatalf("reference network nearly silent (%d spikes): test proves nothing", tot)
+	}
+	return dif, tot, rep
+}
+
 // TestDifferentialVsRef: small float networks quantized for loihi agree with the float
 // reference on output spike counts. Tolerance (stated in docs/loihi.md): the summed
 // absolute per-neuron count difference is at most 10 % of ref's total count, plus 2.
@@ -126,21 +145,8 @@ func TestDifferentialVsRef(t *testing.T) {
 		t.Run(fmt.Sprintf("%s_mixed=%v_bias=%v", tc.model, tc.mixed, tc.bias), func(t *testing.T) {
 			doc := floatModel(uint64(10+k), tc.model, 20, 40, 10, tc.mixed, tc.bias)
 			stim := poisson(uint64(k), "in", 20, steps, 0.1)
-			ref, _ := runTarget(t, "ref", doc, stim, steps)
-			lo, rep := runTarget(t, "loihi", doc, stim, steps)
-			rc, lc := ref.Streams["out"].Counts(), lo.Streams["out"].Counts()
-			tot, dif := 0, 0
-			for i := range rc {
-				tot += rc[i]
-				dif += abs(rc[i] - lc[i])
-			}
-			t.Logf("ref %v\nloihi %v\n|Δ| = %d of %d", rc, lc, dif, tot)
-			if tot < 20 {
-				t.Fatalf("reference network nearly silent (%d spikes): test proves nothing", tot)
-			}
-			if float64(dif) > 0.10*float64(tot)+2 {
-				var b []byte
-				b, _ = json.MarshalIndent(rep.Data["quantization"], "", " ")
+			if dif, tot, rep := countsVsRef(t, doc, stim, steps); float64(dif) > 0.10*float64(tot)+2 {
+				b, _ := json.MarshalIndent(rep.Data["quantization"], "", " ")
 				t.Fatalf("spike counts differ by %d of %d (> 10 %% + 2)\n%s\n%v", dif, tot, b, rep.Warnings)
 			}
 		})
@@ -157,19 +163,7 @@ func TestTwoCompartmentVsRef(t *testing.T) {
 		t.Run(model, func(t *testing.T) {
 			doc := floatModel(uint64(30+k), model, 20, 40, 10, false, 0)
 			stim := poisson(uint64(40+k), "in", 20, steps, 0.1)
-			ref, _ := runTarget(t, "ref", doc, stim, steps)
-			lo, _ := runTarget(t, "loihi", doc, stim, steps)
-			rc, lc := ref.Streams["out"].Counts(), lo.Streams["out"].Counts()
-			tot, dif := 0, 0
-			for i := range rc {
-				tot += rc[i]
-				dif += abs(rc[i] - lc[i])
-			}
-			t.Logf("ref %v\nloihi %v\n|Δ| = %d of %d", rc, lc, dif, tot)
-			if tot < 20 {
-				t.Fatalf("reference network nearly silent (%d spikes)", tot)
-			}
-			if float64(dif) > 0.20*float64(tot)+2 {
+			if dif, tot, _ := countsVsRef(t, doc, stim, steps); float64(dif) > 0.20*float64(tot)+2 {
 				t.Fatalf("spike counts differ by %d of %d (> 20 %% + 2)", dif, tot)
 			}
 		})
