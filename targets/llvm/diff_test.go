@@ -41,9 +41,8 @@ func allProbes(n *ir.Netlist) []string {
 	return out
 }
 
-// runBoth compiles nl for loihi (chip mode) and llvm, runs both on stim and returns the
-// traces.
-func runBoth(t *testing.T, nl *ir.Netlist, stim *emulator.Stimulus, steps int, probes []string) (loihiTr, nativeTr *emulator.Trace) {
+// loadBoth compiles nl for loihi (chip mode) and llvm and loads one machine of each.
+func loadBoth(t testing.TB, nl *ir.Netlist) (loihiM, nativeM targets.Machine) {
 	t.Helper()
 	lt, err := targets.Lookup("loihi")
 	if err != nil {
@@ -53,24 +52,29 @@ func runBoth(t *testing.T, nl *ir.Netlist, stim *emulator.Stimulus, steps int, p
 	if err != nil {
 		t.Fatal(err)
 	}
-	lm, err := lt.Load(limg, targets.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	loihiTr, err = lm.Run(context.Background(), stim, steps, probes)
-	if err != nil {
+	if loihiM, err = lt.Load(limg, targets.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	img, _, err := Target{}.Compile(nl, targets.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	nm, err := Target{}.Load(img, targets.Options{})
-	if err != nil {
+	if nativeM, err = (Target{}).Load(img, targets.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	nativeTr, err = nm.Run(context.Background(), stim, steps, probes)
-	if err != nil {
+	return loihiM, nativeM
+}
+
+// runBoth compiles nl for loihi (chip mode) and llvm, runs both on stim and returns the
+// traces.
+func runBoth(t *testing.T, nl *ir.Netlist, stim *emulator.Stimulus, steps int, probes []string) (loihiTr, nativeTr *emulator.Trace) {
+	t.Helper()
+	lm, nm := loadBoth(t, nl)
+	var err error
+	if loihiTr, err = lm.Run(context.Background(), stim, steps, probes); err != nil {
+		t.Fatal(err)
+	}
+	if nativeTr, err = nm.Run(context.Background(), stim, steps, probes); err != nil {
 		t.Fatal(err)
 	}
 	return loihiTr, nativeTr

@@ -249,13 +249,7 @@ func TestGradedRandomMatchesLoihi(t *testing.T) {
 	t.Logf("%d output spikes", countSpikes(got))
 
 	// continued Runs, both targets
-	lt, _ := targets.Lookup("loihi")
-	limg, _, err := lt.Compile(nl, loihiOptions(targets.Options{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lm, _ := lt.Load(limg, targets.Options{})
-	nm, _ := Target{}.Load(img, targets.Options{})
+	lm, nm := loadBoth(t, nl)
 	for _, cut := range [][2]int{{0, 70}, {70, 71}, {71, steps}} {
 		part := sliceStim(stim, cut[0], cut[1])
 		a, err := lm.Run(context.Background(), part, cut[1]-cut[0], probes)

@@ -232,23 +232,7 @@ func sliceStim(s *emulator.Stimulus, from, to int) *emulator.Stimulus {
 func TestSetWeightsMatchesLoihi(t *testing.T) {
 	needTools(t)
 	nl, stim := delayNetlist()
-	lt, _ := targets.Lookup("loihi")
-	limg, _, err := lt.Compile(nl, loihiOptions(targets.Options{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lm, err := lt.Load(limg, targets.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, _, err := Target{}.Compile(nl, targets.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	nm, err := Target{}.Load(img, targets.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	lm, nm := loadBoth(t, nl)
 	if !cmp.Equal(nm.Projections(), []string{"syn", "ro"}) {
 		t.Fatalf("projections %v", nm.Projections())
 	}
