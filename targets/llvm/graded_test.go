@@ -14,19 +14,8 @@ import (
 	"github.com/snnc/snnc/emulator"
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/targets"
+	"github.com/snnc/snnc/targets/loihi/loihifix"
 )
-
-// gradedHandNetlist is the network of the loihi target's TestGradedInput: 3 inputs →
-// 2 neurons that never fire (vth 100000), weight_exp 0, one synapse delayed by 2.
-func gradedHandNetlist() *ir.Netlist {
-	nl := &ir.Netlist{Semantics: ir.DefaultSemantics(1e-3), Inputs: []*ir.Port{{Name: "in", Shape: []int{3}, Size: 3}}}
-	nl.Populations = []*ir.Population{{Name: "A", Model: ir.TLoihiCUBA, Shape: []int{2}, Size: 2,
-		Params: map[string][]float64{"du": {4095}, "dv": {0}, "vth": {100000}}}}
-	nl.Projections = []*ir.Projection{{Name: "D", Pre: "in", Post: "A", PreSize: 3, PostSize: 2, Kind: ir.Sparse, Latency: 1,
-		PreIdx: []int32{0, 1, 2, 0, 2}, PostIdx: []int32{0, 0, 0, 1, 1}, W: []float64{10, 7, -3, 5, 1}, Delay: []int32{0, 0, 2, 0, 0},
-		Native: map[string]float64{"weight_exp": 0}}}
-	return nl
-}
 
 // gradedStim is one stream of graded events.
 func gradedStim(name string, size, steps int, times, idx []int, vals []float64) *emulator.Stimulus {
@@ -41,7 +30,7 @@ func gradedStim(name string, size, steps int, times, idx []int, vals []float64) 
 // wrapped to 22 bits) the same u, v, q as the Go emulator.
 func TestGradedInputMatchesLoihi(t *testing.T) {
 	needTools(t)
-	nl := gradedHandNetlist()
+	nl := loihifix.GradedNetlist()
 	probes := allProbes(nl)
 	// words (legalized, chip mode): 640, 384, −256 (delay 2), 256, 0 (w = 1 legalizes
 	// to 0 with 8 bits)

@@ -11,6 +11,7 @@ import (
 	"github.com/snnc/snnc/emulator"
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/targets"
+	"github.com/snnc/snnc/targets/loihi/loihifix"
 )
 
 func stat(t *testing.T, tr *emulator.Trace, key string) float64 {
@@ -98,12 +99,7 @@ func TestCostHops(t *testing.T) {
 // third synapse of neuron 0 delayed by 2 steps. Mixed sign mode legalizes the weights
 // first (spec §4: the low bit floored): 10, 6, −4 and 4, 0 — words 640, 384, −256, 256.
 func TestGradedInput(t *testing.T) {
-	nl := &ir.Netlist{Semantics: ir.DefaultSemantics(1e-3), Inputs: []*ir.Port{{Name: "in", Shape: []int{3}, Size: 3}}}
-	nl.Populations = []*ir.Population{{Name: "A", Model: ir.TLoihiCUBA, Shape: []int{2}, Size: 2,
-		Params: map[string][]float64{"du": {4095}, "dv": {0}, "vth": {100000}}}}
-	nl.Projections = []*ir.Projection{{Name: "D", Pre: "in", Post: "A", PreSize: 3, PostSize: 2, Kind: ir.Sparse, Latency: 1,
-		PreIdx: []int32{0, 1, 2, 0, 2}, PostIdx: []int32{0, 0, 0, 1, 1}, W: []float64{10, 7, -3, 5, 1}, Delay: []int32{0, 0, 2, 0, 0},
-		Native: map[string]float64{"weight_exp": 0}}}
+	nl := loihifix.GradedNetlist()
 	stim := &emulator.Stimulus{Dt: 1e-3, Steps: 4, Streams: map[string]*emulator.Stream{"in": {Shape: []int{3},
 		Times: []int{0, 0, 0}, Indices: []int{0, 1, 2}, Values: []float64{0.3, -1.25, 2}}}}
 	tr := runAll(t, New(Loihi1), nl, nil, stim, 4, []string{"A.q"})

@@ -185,3 +185,17 @@ func (f *Fixture) Netlist() (*ir.Netlist, *emulator.Stimulus, error) {
 	nl.Outputs = append(nl.Outputs, &ir.Port{Name: "out", Shape: last.Shape, Size: last.Size, Source: last.Name, Kind: "spikes"})
 	return nl, stim, nil
 }
+
+// GradedNetlist is the hand-computed graded-input network (docs/loihi.md "Graded
+// inputs"; the loihi and llvm targets' graded-input tests): 3 inputs → 2 native CUBA
+// neurons that never fire (vth 100000, du 4095, dv 0), weights (10, 7, −3) into neuron 0
+// and (5, ·, 1) into neuron 1 at weight_exp 0, the synapse 2 → 0 delayed by 2 steps.
+func GradedNetlist() *ir.Netlist {
+	nl := &ir.Netlist{Semantics: ir.DefaultSemantics(1e-3), Inputs: []*ir.Port{{Name: "in", Shape: []int{3}, Size: 3}}}
+	nl.Populations = []*ir.Population{{Name: "A", Model: ir.TLoihiCUBA, Shape: []int{2}, Size: 2,
+		Params: map[string][]float64{"du": {4095}, "dv": {0}, "vth": {100000}}}}
+	nl.Projections = []*ir.Projection{{Name: "D", Pre: "in", Post: "A", PreSize: 3, PostSize: 2, Kind: ir.Sparse, Latency: 1,
+		PreIdx: []int32{0, 1, 2, 0, 2}, PostIdx: []int32{0, 0, 0, 1, 1}, W: []float64{10, 7, -3, 5, 1}, Delay: []int32{0, 0, 2, 0, 0},
+		Native: map[string]float64{"weight_exp": 0}}}
+	return nl
+}
