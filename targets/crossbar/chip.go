@@ -89,7 +89,7 @@ func (t *tileDev) program(cfg *Config, pl *popLayout, rng *emulator.Rand) {
 	for r := 0; r < t.Ru; r++ {
 		row := pl.M[(tp.Block*cfg.Tile+r)*pl.Size+tp.Group*pl.CG:]
 		for c := 0; c < tp.Cols; c++ {
-			neg := cfg.codes(row[c], t.scales[c], f)
+			neg := cfg.codes(row[c], t.scales[c], f, int(pl.Replica[tp.Block*cfg.Tile+r]), pl.Rep)
 			for s := 0; s < k; s++ {
 				base := r*t.P + (c*k+s)*2
 				fp, fm := f[s], 0.0

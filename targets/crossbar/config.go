@@ -17,6 +17,9 @@ type Config struct {
 	TilesMax int     `json:"tiles_max"` // chip limit
 	Levels   int     `json:"levels"`    // conductance levels per device (0 continuous)
 	Slices   int     `json:"slices"`    // cell pairs per weight
+	// Replicas of every row: −1 auto (per population, see replicas), N ≥ 1 fixed; 0 (images
+	// written before replicas existed) is one.
+	Replicas int `json:"replicas,omitempty"`
 	AgeS     float64 `json:"age_s"`     // time since programming
 	Readout  string  `json:"readout"`   // "adc" | "direct"
 	ADCBits  int     `json:"adc_bits"`
@@ -43,6 +46,7 @@ var flagDefs = []targets.Flag{
 	{Name: "tiles-max", Default: "48", Usage: "tiles on the chip"},
 	{Name: "levels", Usage: "conductance levels per device (0 = continuous; default per profile)"},
 	{Name: "slices", Default: "1", Usage: "bit slices (cell pairs of decreasing significance per weight)"},
+	{Name: "replicas", Default: "auto", Usage: "device pairs per weight, summed on the column: auto (as many as the ADC bound allows for small fan-in) or N"},
 	{Name: "age", Default: "0", Usage: "time since programming, e.g. 30s, 1h, 1d, 1y (drift)"},
 	{Name: "crossbar-readout", Default: "adc", Usage: "column readout: adc|direct"},
 	{Name: "adc-bits", Default: "8", Usage: "ADC resolution in bits"},
@@ -105,6 +109,16 @@ func ParseConfig(opt targets.Options) (*Config, error) {
 	}
 	if c.Slices > 1 && math.Pow(float64(c.Levels), float64(c.Slices)) > 1<<40 {
 		return nil, fmt.Errorf("%w: --levels %d with --slices %d exceeds 2^40 codes", ErrConfig, c.Levels, c.Slices)
+	}
+	switch v := opt.Flag("replicas", "auto"); v {
+	case "auto":
+		c.Replicas = -1
+	default:
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxReplicas {
+			return nil, fmt.Errorf("%w: --replicas %q, want auto or 1..%d", targets.ErrFlag, v, maxReplicas)
+		}
+		c.Replicas = n
 	}
 	if c.AgeS, err = ParseAge(opt.Flag("age", "0")); err != nil {
 		return nil, err
@@ -179,6 +193,9 @@ func ParseConfig(opt targets.Options) (*Config, error) {
 	return c, nil
 }
 
+// maxReplicas bounds --replicas (and an image's replicas field).
+const maxReplicas = 64
+
 // ageUnits are the accepted --age suffixes in seconds.
 var ageUnits = []struct {
 	suffix string
@@ -230,6 +247,8 @@ func (c *Config) validate() error {
 		return bad("slices", c.Slices)
 	case c.Slices > 1 && math.Pow(float64(c.Levels), float64(c.Slices)) > 1<<40:
 		return bad("levels^slices", math.Pow(float64(c.Levels), float64(c.Slices)))
+	case c.Replicas < -1 || c.Replicas > maxReplicas:
+		return bad("replicas", c.Replicas)
 	case !(c.AgeS >= 0) || math.IsInf(c.AgeS, 0):
 		return bad("age_s", c.AgeS)
 	case c.Readout != "adc" && c.Readout != "direct":

@@ -226,7 +226,7 @@ func (c *core) readTile(t *tileDev, act []activeRow, x []float64) {
 // Counters implements emulator.Counted.
 func (c *core) Counters() *emulator.Counters {
 	return &emulator.Counters{
-		SynapticEvents: c.cellReads / int64(2*c.cfg.Slices),
+		SynapticEvents: c.cellReads / int64(2*c.cfg.Slices*c.pl.Rep), // weight reads: the replicas of a weight are one synapse
 		Spikes:         c.neu.spikes,
 		NeuronUpdates:  c.neuronUpdates,
 		EnergyJ:        c.eCells + c.eADC + c.ePeriph + c.eDigital,

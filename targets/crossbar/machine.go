@@ -92,8 +92,9 @@ func load(im *Image, seed uint64) (*Machine, error) {
 	for pi, pl := range L.pops {
 		for _, s := range pl.Segs {
 			for _, ci := range m.popCor[pi] {
-				for i := 0; i < s.PreSize; i++ {
-					tg := emulator.Target{Core: int32(ci), Axon: int32(s.Off + i), Delay: int32(s.Delay)}
+				for row := 0; row < s.PreSize*s.Rep; row++ {
+					tg := emulator.Target{Core: int32(ci), Axon: int32(s.Off + row), Delay: int32(s.Delay)}
+					i := row % s.PreSize // the presynaptic neuron (replica row / PreSize)
 					if rs, ok := inRoutes[s.Pre]; ok {
 						rs[i] = append(rs[i], tg)
 						continue
@@ -250,19 +251,13 @@ func (m *Machine) Projections() []string {
 	return out
 }
 
-// slotPlace maps a weight slot to its tile, row and column.
+// forSlots calls fn for every replica of every weight slot of pr with its tile, row in
+// the tile and column.
 func (m *Machine) forSlots(pr *ir.Projection, fn func(k int, t *tileDev, r, col int)) {
 	pi := m.lay.byPop[pr.Post]
 	pl := m.lay.pops[pi]
 	R := m.cfg.Tile
-	off := map[int]int{}
-	for _, s := range pl.Segs {
-		if m.img.nl.Projections[s.Proj] == pr {
-			off[s.Delay] = s.Off
-		}
-	}
-	forEachSlot(pr, func(k, pre, post, d int) {
-		row := off[d] + pre
+	pl.forRows(m.img.nl, pr, func(k, row, post int) {
 		t := m.tiles[m.lay.tileOf[pi][(post/pl.CG)*pl.Blocks+row/R]]
 		fn(k, t, row%R, post%pl.CG)
 	})
@@ -290,9 +285,12 @@ func (m *Machine) Weights(proj string) ([]float64, error) {
 		out[i] += u * t.scales[col]
 		cnt[i]++
 	})
+	// The replicas of a weight add on the column; several unrolled positions (conv) are
+	// averaged.
+	rep := float64(m.lay.pops[m.lay.byPop[pr.Post]].Rep)
 	for i, n := range cnt {
-		if n > 1 {
-			out[i] /= float64(n)
+		if n > 0 {
+			out[i] *= rep / float64(n)
 		}
 	}
 	return out, nil
@@ -320,15 +318,9 @@ func (m *Machine) SetWeights(proj string, w []float64) error {
 	old := m.w[proj]
 	// Rewrite M: remove the old contribution, add the new one.
 	touched := map[*tileDev]bool{}
-	segOff := map[int]int{}
-	for _, s := range pl.Segs {
-		if m.img.nl.Projections[s.Proj] == pr {
-			segOff[s.Delay] = s.Off
-		}
-	}
-	forEachSlot(pr, func(k, pre, post, d int) {
-		row := segOff[d] + pre
-		pl.M[row*pl.Size+post] += w[k] - old[k]
+	share := 1 / float64(pl.Rep)
+	pl.forRows(m.img.nl, pr, func(k, row, post int) {
+		pl.M[row*pl.Size+post] += (w[k] - old[k]) * share
 	})
 	m.w[proj] = append([]float64(nil), w...)
 	m.forSlots(pr, func(_ int, t *tileDev, _, _ int) { touched[t] = true })

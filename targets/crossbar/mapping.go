@@ -10,24 +10,33 @@ import (
 	"github.com/snnc/snnc/targets"
 )
 
-// segment is one (projection, delay) block of rows in a population's row space.
+// segment is one (projection, delay) block of rows in a population's row space: Rep
+// replicas of PreSize rows each (docs/crossbar.md "Row replicas").
 type segment struct {
 	Proj    int // index in the netlist's Projections
 	Pre     string
 	PreSize int
 	Delay   int
 	Off     int // first row in the population's row space
+	Rep     int // replicas of every row (≥ 1)
 }
+
+// row is the row of replica j of presynaptic neuron pre.
+func (s segment) row(pre, j int) int { return s.Off + j*s.PreSize + pre }
 
 // popLayout maps one population onto tiles: rows are the concatenated segments,
 // columns the neurons, split into Groups column groups of CG neurons and Blocks row
-// blocks of R rows. M is the logical weight matrix (Rows×Size, row-major).
+// blocks of R rows. M is the logical weight matrix (Rows×Size, row-major); with Rep
+// replicas each replica row holds 1/Rep of the weight and Replica[row] is the row's
+// replica index.
 type popLayout struct {
-	Pop    int // index in the netlist's Populations
-	Name   string
-	Size   int
-	Rows   int
-	Segs   []segment
+	Pop     int // index in the netlist's Populations
+	Name    string
+	Size    int
+	Rows    int
+	Rep     int
+	Replica []int32
+	Segs    []segment
 	Blocks int
 	Groups int
 	CG     int
@@ -189,19 +198,34 @@ func buildLayout(n *ir.Netlist, cfg *Config) (*layout, error) {
 				if d < 0 {
 					return nil, fmt.Errorf("%w: projection %q has negative delay %d", targets.ErrUnsupported, pr.Name, d)
 				}
-				pl.Segs = append(pl.Segs, segment{Proj: ji, Pre: pr.Pre, PreSize: pr.PreSize, Delay: d, Off: pl.Rows})
+				pl.Segs = append(pl.Segs, segment{Proj: ji, Pre: pr.Pre, PreSize: pr.PreSize, Delay: d})
 				pl.Rows += pr.PreSize
 			}
 		}
-		if pl.Rows*p.Size > 1<<28 {
-			return nil, fmt.Errorf("%w: population %q needs a %d×%d crossbar matrix (over 2^28 cells)", targets.ErrDoesNotFit, p.Name, pl.Rows, p.Size)
+		pl.Rep = cfg.replicas(pl.Rows)
+		if pl.Rows > 0 && pl.Rows*pl.Rep*p.Size > 1<<28 {
+			return nil, fmt.Errorf("%w: population %q needs a %d×%d crossbar matrix (over 2^28 cells)", targets.ErrDoesNotFit, p.Name, pl.Rows*pl.Rep, p.Size)
+		}
+		pl.Rows = 0
+		for i := range pl.Segs {
+			s := &pl.Segs[i]
+			s.Off, s.Rep = pl.Rows, pl.Rep
+			pl.Rows += s.PreSize * s.Rep
+			for j := 0; j < s.Rep; j++ {
+				for r := 0; r < s.PreSize; r++ {
+					pl.Replica = append(pl.Replica, int32(j))
+				}
+			}
 		}
 		pl.M = make([]float64, pl.Rows*p.Size)
 		for _, s := range pl.Segs {
 			pr := n.Projections[s.Proj]
+			share := 1 / float64(s.Rep)
 			forEachSlot(pr, func(k, pre, post, d int) {
 				if d == s.Delay {
-					pl.M[(s.Off+pre)*p.Size+post] += pr.W[k]
+					for j := 0; j < s.Rep; j++ {
+						pl.M[s.row(pre, j)*p.Size+post] += pr.W[k] * share
+					}
 				}
 			})
 		}
@@ -260,7 +284,12 @@ func (L *layout) tileScales(t *tilePlace) []float64 {
 // Quantization (spec "Device profiles", levels): q = round(|w|/sc·(L^k−1)), written in
 // base L, digit j_s stored as f_s = j_s/(L−1). Continuous devices (L = 0, k = 1) store
 // f = |w|/sc.
-func (c *Config) codes(w, sc float64, f []float64) (neg bool) {
+//
+// Replica j of rep (each replica row holds w = W/rep of a weight W) is quantized jointly
+// with its siblings: Q = round(|w|/sc·(L^k−1)·rep) and replica j stores
+// q_j = ⌊(Q + j)/rep⌋, so Σ_j q_j = Q — rep pairs realize rep·(L^k−1)+1 levels of W.
+// With rep = 1 this is the single-pair rule above.
+func (c *Config) codes(w, sc float64, f []float64, j, rep int) (neg bool) {
 	neg = w < 0
 	if sc == 0 {
 		for i := range f {
@@ -275,7 +304,8 @@ func (c *Config) codes(w, sc float64, f []float64) (neg bool) {
 	}
 	L := uint64(c.Levels)
 	full := uint64(math.Pow(float64(L), float64(c.Slices))) - 1
-	q := uint64(math.Round(a * float64(full)))
+	r := uint64(max(rep, 1))
+	q := (uint64(math.Round(a*float64(full)*float64(r))) + uint64(j)) / r
 	for s := c.Slices - 1; s >= 0; s-- {
 		f[s] = float64(q%L) / float64(L-1)
 		q /= L
@@ -296,4 +326,41 @@ func (c *Config) sliceWeights() []float64 {
 		out[s] = (L - 1) * math.Pow(L, float64(c.Slices-1-s)) / full
 	}
 	return out
+}
+
+// replicas returns how many replicas of each row a population with rows (unreplicated)
+// rows gets (docs/crossbar.md "Row replicas"): the fixed --replicas N, or with auto the
+// largest N with N·rows within the ADC bound (the worst-case column sum, every input at
+// full scale and every weight at its column's scale, still converts without clipping)
+// and within one tile's rows.
+func (c *Config) replicas(rows int) int {
+	switch {
+	case rows == 0 || c.Replicas == 0:
+		return 1
+	case c.Replicas > 0:
+		return c.Replicas
+	}
+	n := min(int(math.Floor(c.ADCBound/float64(rows))), c.Tile/rows, maxAutoReplicas)
+	return max(n, 1)
+}
+
+// maxAutoReplicas caps the automatic choice (a one-row population under a large bound).
+const maxAutoReplicas = 16
+
+// forRows calls fn for every replica row of every weight slot k of projection pr (whose
+// postsynaptic population is pl) with the row in pl's row space and the postsynaptic
+// neuron.
+func (pl *popLayout) forRows(n *ir.Netlist, pr *ir.Projection, fn func(k, row, post int)) {
+	segs := map[int]segment{}
+	for _, s := range pl.Segs {
+		if n.Projections[s.Proj] == pr {
+			segs[s.Delay] = s
+		}
+	}
+	forEachSlot(pr, func(k, pre, post, d int) {
+		s := segs[d]
+		for j := 0; j < s.Rep; j++ {
+			fn(k, s.row(pre, j), post)
+		}
+	})
 }

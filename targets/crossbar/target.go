@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/targets"
@@ -188,6 +189,7 @@ func (L *layout) report() *targets.Report {
 		{"utilization", fmt.Sprintf("%.1f%%", 100*util)},
 		{"partial sums per step (max)", fmt.Sprint(maxPS)},
 		{"levels × slices", fmt.Sprintf("%s × %d", levels, cfg.Slices)},
+		{"row replicas", L.replicaSummary()},
 		{"readout", fmt.Sprintf("%s (%d bit, bound ±%g)", cfg.Readout, cfg.ADCBits, cfg.ADCBound)},
 		{"ir drop", cfg.IRDrop},
 		{"age", fmt.Sprintf("%gs", cfg.AgeS)},
@@ -203,20 +205,15 @@ func (L *layout) report() *targets.Report {
 			continue
 		}
 		pl := L.pops[pi]
-		segOff := map[int]int{}
-		for _, s := range pl.Segs {
-			if L.nl.Projections[s.Proj] == pr {
-				segOff[s.Delay] = s.Off
-			}
-		}
-		var se, mx float64
-		var cnt int
-		forEachSlot(pr, func(k, pre, post, d int) {
-			row := segOff[d] + pre
+		var se, mx, qSum, wSum float64
+		var cnt, seen int
+		// forRows visits a slot's Rep replica rows one after another; the weight and its
+		// realization are their sums.
+		pl.forRows(L.nl, pr, func(k, row, post int) {
 			w := pl.M[row*pl.Size+post]
 			t := L.tiles[L.tileOf[pi][(post/pl.CG)*pl.Blocks+row/R]]
 			sc := t.Scales[post%pl.CG]
-			neg := cfg.codes(w, sc, f)
+			neg := cfg.codes(w, sc, f, int(pl.Replica[row]), pl.Rep)
 			q := 0.0
 			for s := range f {
 				q += f[s] * sw[s]
@@ -225,9 +222,15 @@ func (L *layout) report() *targets.Report {
 			if neg {
 				q = -q
 			}
-			se += (q - w) * (q - w)
-			mx = max(mx, math.Abs(w))
+			qSum += q
+			wSum += w
+			if seen++; seen%pl.Rep != 0 {
+				return
+			}
+			se += (qSum - wSum) * (qSum - wSum)
+			mx = max(mx, math.Abs(wSum))
 			cnt++
+			qSum, wSum = 0, 0
 		})
 		rms := 0.0
 		if cnt > 0 {
@@ -249,4 +252,15 @@ func (L *layout) report() *targets.Report {
 	rep.Set("utilization", util)
 	rep.Set("partial_sums_per_step_max", maxPS)
 	return rep
+}
+
+// replicaSummary lists each population with inputs and its row replicas ("lif1 ×3, out ×1").
+func (L *layout) replicaSummary() string {
+	var parts []string
+	for _, pl := range L.pops {
+		if pl.Blocks > 0 {
+			parts = append(parts, fmt.Sprintf("%s ×%d", pl.Name, pl.Rep))
+		}
+	}
+	return strings.Join(parts, ", ")
 }

@@ -1,0 +1,189 @@
+package crossbar
+
+import (
+	"math"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/snnc/snnc/emulator"
+	"github.com/snnc/snnc/ir"
+)
+
+// TestReplicasChoice: auto replicates a small fan-in as often as the ADC bound allows
+// without clipping; a fixed --replicas applies everywhere; images from before replicas
+// existed (0) keep one pair per weight.
+func TestReplicasChoice(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		replicas int
+		bound    float64
+		tile     int
+		rows     int
+		want     int
+	}{
+		{"auto 4 rows bound 12", -1, 12, 256, 4, 3},
+		{"auto 5 rows", -1, 12, 256, 5, 2},
+		{"auto 6 rows", -1, 12, 256, 6, 2},
+		{"auto 7 rows", -1, 12, 256, 7, 1},
+		{"auto 120 rows", -1, 12, 256, 120, 1},
+		{"auto 1 row capped", -1, 12, 256, 1, 12},
+		{"auto 1 row large bound", -1, 1000, 256, 1, maxAutoReplicas},
+		{"auto tile limit", -1, 200, 128, 40, 3},
+		{"auto no rows", -1, 12, 256, 0, 1},
+		{"fixed", 4, 12, 256, 120, 4},
+		{"old image", 0, 12, 256, 4, 1},
+	} {
+		cfg := &Config{Replicas: c.replicas, ADCBound: c.bound, Tile: c.tile}
+		if got := cfg.replicas(c.rows); got != c.want {
+			t.Errorf("%s: replicas(%d) = %d, want %d", c.name, c.rows, got, c.want)
+		}
+	}
+}
+
+// TestReplicaCodesJoint: the replicas of a weight are quantized jointly, so together
+// they realize rep·(L^k−1)+1 levels: Σ_j q_j = round(a·(L^k−1)·rep) and the error is at
+// most half of that finer step.
+func TestReplicaCodesJoint(t *testing.T) {
+	rng := emulator.NewRand(7, 7)
+	for _, c := range []struct{ levels, slices int }{{16, 1}, {4, 2}, {2, 3}} {
+		cfg := &Config{Levels: c.levels, Slices: c.slices}
+		sw := cfg.sliceWeights()
+		full := math.Pow(float64(c.levels), float64(c.slices)) - 1
+		f := make([]float64, c.slices)
+		for rep := 1; rep <= 5; rep++ {
+			for n := 0; n < 500; n++ {
+				a := rng.Float64()
+				if n == 0 {
+					a = 1
+				}
+				sum := 0.0
+				for j := 0; j < rep; j++ {
+					// each replica row holds w/rep, the column scale is max|w|/rep
+					if neg := cfg.codes(-a/float64(rep), 1/float64(rep), f, j, rep); !neg {
+						t.Fatalf("sign lost")
+					}
+					for s := range f {
+						if f[s] < 0 || f[s] > 1 {
+							t.Fatalf("levels %d rep %d: fraction %v outside [0,1]", c.levels, rep, f[s])
+						}
+						sum += f[s] * sw[s]
+					}
+				}
+				want := math.Round(a*full*float64(rep)) / (full * float64(rep))
+				if math.Abs(sum/float64(rep)-want) > 1e-12 {
+					t.Fatalf("levels %d×%d rep %d a=%v: replicas realize %v, want %v", c.levels, c.slices, rep, a, sum/float64(rep), want)
+				}
+				if e := math.Abs(sum/float64(rep) - a); e > 0.5/(full*float64(rep))+1e-12 {
+					t.Fatalf("levels %d×%d rep %d a=%v: error %v over half a step", c.levels, c.slices, rep, a, e)
+				}
+			}
+		}
+	}
+}
+
+// smallFanIn is in(4) → CubaLIF(40) → LI(3): the Yin-Yang shape that auto replicates.
+func smallFanIn() *ir.Netlist {
+	nl := mlp(31, []int{4, 40}, 6)
+	nl.Populations[0] = cubaPop("lif1", 40, 0.005, 0.02, 20, 1)
+	nl.Populations = append(nl.Populations, liPop("li", 3, 0.01))
+	nl.Projections = append(nl.Projections, dense("fcr", "lif1", "li", 40, 3, randW(emulator.NewRand(4, 5), 120, 0.3)))
+	nl.Outputs = append(nl.Outputs, &ir.Port{Name: "v", Shape: []int{3}, Size: 3, Source: "li", Kind: "v"})
+	return nl
+}
+
+// TestReplicasIdeal: with replicated rows an ideal chip still runs exactly like ref
+// (continuous devices), and with 16 levels exactly like ref on the jointly quantized
+// weights Machine.Weights reports, whose error is a third of one pair's; SetWeights
+// keeps the replicas consistent.
+func TestReplicasIdeal(t *testing.T) {
+	steps := 60
+	stim := poisson(13, 4, steps, 0.4)
+	in := stim.Streams["in"]
+	rng := emulator.NewRand(3, 9)
+	for range in.Times {
+		in.Values = append(in.Values, rng.Float64())
+	}
+	nl := smallFanIn()
+	want := runRef(t, nl, stim, steps, "lif1.v", "li.v")
+	for _, rep := range []string{"auto", "3", "1"} {
+		t.Run("continuous-"+rep, func(t *testing.T) {
+			img, m := compileLoad(t, nl, flags("device", "ideal", "replicas", rep))
+			if wantRows := map[string]int{"auto": 12, "3": 12, "1": 4}[rep]; img.lay.tiles[0].Rows != wantRows {
+				t.Fatalf("lif1 tile uses %d rows, want %d", img.lay.tiles[0].Rows, wantRows)
+			}
+			if s, wantS := img.lay.replicaSummary(), map[string]string{"auto": "lif1 ×3, li ×1", "3": "lif1 ×3, li ×3", "1": "lif1 ×1, li ×1"}[rep]; s != wantS {
+				t.Errorf("report row replicas %q, want %q", s, wantS)
+			}
+			got := runMachine(t, m, stim, steps, "lif1.v", "li.v")
+			if e := countErr(got, want); e != 0 {
+				t.Fatalf("spike count error vs ref %v", e)
+			}
+			for _, p := range want.Probes {
+				gp := got.Probe(p.Name)
+				for s := range p.Data {
+					for i := range p.Data[s] {
+						if d := math.Abs(p.Data[s][i] - gp.Data[s][i]); d > 1e-9 {
+							t.Fatalf("probe %s step %d [%d]: crossbar %v, ref %v", p.Name, s, i, gp.Data[s][i], p.Data[s][i])
+						}
+					}
+				}
+			}
+			w, _ := m.Weights("fc1")
+			if diff := cmp.Diff(nl.Projections[0].W, w, cmpEps(1e-12)); diff != "" {
+				t.Fatalf("Weights differ from the netlist (-want +got):\n%s", diff)
+			}
+		})
+	}
+	quantErr := map[string]float64{}
+	for _, rep := range []string{"1", "3"} {
+		t.Run("levels16-"+rep, func(t *testing.T) {
+			_, m := compileLoad(t, nl, flags("device", "ideal", "levels", "16", "replicas", rep))
+			got := runMachine(t, m, stim, steps, "lif1.v")
+			qn := withWeights(t, nl, m)
+			if e := countErr(got, runRef(t, qn, stim, steps, "lif1.v")); e != 0 {
+				t.Fatalf("spike count error vs ref on the quantized weights = %v, want 0", e)
+			}
+			quantErr[rep] = rmsDiff(qn.Projections[0].W, nl.Projections[0].W)
+			// SetWeights: the new weights, jointly quantized again
+			newW := randW(emulator.NewRand(8, 8), len(nl.Projections[0].W), 1)
+			if err := m.SetWeights("fc1", newW); err != nil {
+				t.Fatal(err)
+			}
+			w, _ := m.Weights("fc1")
+			if r := rmsDiff(w, newW); r == 0 || r > 0.05 {
+				t.Fatalf("after SetWeights rms error %v, want small and non-zero", r)
+			}
+		})
+	}
+	if r := quantErr["3"] / quantErr["1"]; !(r > 0.2 && r < 0.45) {
+		t.Fatalf("rms quantization error with 3 replicas / 1 = %.3f (%v), want ≈ 1/3", r, quantErr)
+	}
+}
+
+// TestReplicasAverageNoise: the programming noise of the replicas averages on the
+// column, so with R replicas the weight error is 1/√R of one pair's.
+func TestReplicasAverageNoise(t *testing.T) {
+	nl := smallFanIn()
+	w0 := nl.Projections[0].W
+	errFor := func(rep string) float64 {
+		_, m := compileLoad(t, nl, flags(with(allOff, "device", "rram", "prog-noise", "on", "levels", "0", "replicas", rep)...))
+		w, _ := m.Weights("fc1")
+		return rmsDiff(w, w0)
+	}
+	e1, e4 := errFor("1"), errFor("4")
+	if r := e4 / e1; r < 0.4 || r > 0.62 {
+		t.Fatalf("programming-noise weight error with 4 replicas / 1 = %.3f (%.4g / %.4g), want ≈ 0.5", r, e4, e1)
+	}
+}
+
+func rmsDiff(a, b []float64) float64 {
+	s := 0.0
+	for i := range a {
+		s += (a[i] - b[i]) * (a[i] - b[i])
+	}
+	return math.Sqrt(s / float64(len(a)))
+}
+
+func cmpEps(eps float64) cmp.Option {
+	return cmp.Comparer(func(x, y float64) bool { return math.Abs(x-y) <= eps })
+}
