@@ -19,9 +19,9 @@ type Config struct {
 	Slices   int     `json:"slices"`    // cell pairs per weight
 	// Replicas of every row: −1 auto (per population, see replicas), N ≥ 1 fixed; 0 (images
 	// written before replicas existed) is one.
-	Replicas int `json:"replicas,omitempty"`
-	AgeS     float64 `json:"age_s"`     // time since programming
-	Readout  string  `json:"readout"`   // "adc" | "direct"
+	Replicas int     `json:"replicas,omitempty"`
+	AgeS     float64 `json:"age_s"`   // time since programming
+	Readout  string  `json:"readout"` // "adc" | "direct"
 	ADCBits  int     `json:"adc_bits"`
 	ADCBound float64 `json:"adc_bound"` // ± full scale in normalized units (one full-scale pair = 1)
 	IRDrop   string  `json:"ir_drop"`   // "off" | "first-order" | "nodal"

@@ -37,10 +37,10 @@ type popLayout struct {
 	Rep     int
 	Replica []int32
 	Segs    []segment
-	Blocks int
-	Groups int
-	CG     int
-	M      []float64
+	Blocks  int
+	Groups  int
+	CG      int
+	M       []float64
 }
 
 // tilePlace is one tile: the (population, column group, row block) it holds.
