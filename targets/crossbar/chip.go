@@ -43,10 +43,10 @@ type tileDev struct {
 }
 
 // newTileDev draws the tile's fixed device properties (spread, faults, drift draws).
-func newTileDev(cfg *Config, tp *tilePlace, seed uint64, id int) *tileDev {
-	P := tp.Cols * 2 * cfg.Slices
+func newTileDev(cfg *Config, tp *tilePlace, k int, seed uint64, id int) *tileDev {
+	P := tp.Cols * 2 * k
 	n := tp.Rows * P
-	t := &tileDev{place: tp, Ru: tp.Rows, P: P, Q: tp.Cols * cfg.Slices,
+	t := &tileDev{place: tp, Ru: tp.Rows, P: P, Q: tp.Cols * k,
 		gMin: make([]float64, n), gMax: make([]float64, n), fault: make([]uint8, n), zDrift: make([]float64, n),
 		gProg: make([]float64, n), g: make([]float64, n), rowG: make([]float64, tp.Rows), alpha: 1,
 		scales: append([]float64(nil), tp.Scales...)}
@@ -80,7 +80,7 @@ func newTileDev(cfg *Config, tp *tilePlace, seed uint64, id int) *tileDev {
 func (t *tileDev) program(cfg *Config, pl *popLayout, rng *emulator.Rand) {
 	tp := t.place
 	pr := &cfg.Profile
-	k := cfg.Slices
+	k := pl.K
 	f := make([]float64, k)
 	noise := make([]float64, t.Ru*t.P)
 	if cfg.ProgNoise {
@@ -89,7 +89,7 @@ func (t *tileDev) program(cfg *Config, pl *popLayout, rng *emulator.Rand) {
 	for r := 0; r < t.Ru; r++ {
 		row := pl.M[(tp.Block*cfg.Tile+r)*pl.Size+tp.Group*pl.CG:]
 		for c := 0; c < tp.Cols; c++ {
-			neg := cfg.codes(row[c], t.scales[c], f, int(pl.Replica[tp.Block*cfg.Tile+r]), pl.Rep)
+			neg := pl.pairCodes(cfg, row[c], t.scales[c], f, tp.Block*cfg.Tile+r)
 			for s := 0; s < k; s++ {
 				base := r*t.P + (c*k+s)*2
 				fp, fm := f[s], 0.0

@@ -19,13 +19,15 @@ type Config struct {
 	Slices   int     `json:"slices"`    // cell pairs per weight
 	// Replicas of every row: −1 auto (per population, see replicas), N ≥ 1 fixed; 0 (images
 	// written before replicas existed) is one.
-	Replicas int     `json:"replicas,omitempty"`
-	AgeS     float64 `json:"age_s"`   // time since programming
-	Readout  string  `json:"readout"` // "adc" | "direct"
-	ADCBits  int     `json:"adc_bits"`
-	ADCBound float64 `json:"adc_bound"` // ± full scale in normalized units (one full-scale pair = 1)
-	IRDrop   string  `json:"ir_drop"`   // "off" | "first-order" | "nodal"
-	Neuron   string  `json:"neuron"`    // "lif" | "memristive"
+	Replicas int `json:"replicas,omitempty"`
+	// ColReplicas of every column, with the same encoding (colReplicas).
+	ColReplicas int     `json:"col_replicas,omitempty"`
+	AgeS        float64 `json:"age_s"`   // time since programming
+	Readout     string  `json:"readout"` // "adc" | "direct"
+	ADCBits     int     `json:"adc_bits"`
+	ADCBound    float64 `json:"adc_bound"` // ± full scale in normalized units (one full-scale pair = 1)
+	IRDrop      string  `json:"ir_drop"`   // "off" | "first-order" | "nodal"
+	Neuron      string  `json:"neuron"`    // "lif" | "memristive"
 	// Switches (true = the non-ideality is applied).
 	DriftComp bool `json:"drift_comp"`
 	ProgNoise bool `json:"prog_noise"`
@@ -46,7 +48,8 @@ var flagDefs = []targets.Flag{
 	{Name: "tiles-max", Default: "48", Usage: "tiles on the chip"},
 	{Name: "levels", Usage: "conductance levels per device (0 = continuous; default per profile)"},
 	{Name: "slices", Default: "1", Usage: "bit slices (cell pairs of decreasing significance per weight)"},
-	{Name: "replicas", Default: "auto", Usage: "device pairs per weight, summed on the column: auto (as many as the ADC bound allows for small fan-in) or N"},
+	{Name: "replicas", Default: "auto", Usage: "row replicas: device pairs per weight summed on the column: auto (as many as the ADC bound allows for a small fan-in) or N"},
+	{Name: "col-replicas", Default: "auto", Usage: "column replicas: copies of each neuron's column, averaged after the ADC: auto (spare columns of a one-group population, ≤ 8) or N"},
 	{Name: "age", Default: "0", Usage: "time since programming, e.g. 30s, 1h, 1d, 1y (drift)"},
 	{Name: "crossbar-readout", Default: "adc", Usage: "column readout: adc|direct"},
 	{Name: "adc-bits", Default: "8", Usage: "ADC resolution in bits"},
@@ -110,15 +113,11 @@ func ParseConfig(opt targets.Options) (*Config, error) {
 	if c.Slices > 1 && math.Pow(float64(c.Levels), float64(c.Slices)) > 1<<40 {
 		return nil, fmt.Errorf("%w: --levels %d with --slices %d exceeds 2^40 codes", ErrConfig, c.Levels, c.Slices)
 	}
-	switch v := opt.Flag("replicas", "auto"); v {
-	case "auto":
-		c.Replicas = -1
-	default:
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxReplicas {
-			return nil, fmt.Errorf("%w: --replicas %q, want auto or 1..%d", targets.ErrFlag, v, maxReplicas)
-		}
-		c.Replicas = n
+	if c.Replicas, err = replicaFlag(opt, "replicas"); err != nil {
+		return nil, err
+	}
+	if c.ColReplicas, err = replicaFlag(opt, "col-replicas"); err != nil {
+		return nil, err
 	}
 	if c.AgeS, err = ParseAge(opt.Flag("age", "0")); err != nil {
 		return nil, err
@@ -193,8 +192,21 @@ func ParseConfig(opt targets.Options) (*Config, error) {
 	return c, nil
 }
 
-// maxReplicas bounds --replicas (and an image's replicas field).
+// maxReplicas bounds --replicas and --col-replicas (and an image's fields).
 const maxReplicas = 64
+
+// replicaFlag parses --replicas / --col-replicas: auto is −1, else 1..maxReplicas.
+func replicaFlag(opt targets.Options, name string) (int, error) {
+	v := opt.Flag(name, "auto")
+	if v == "auto" {
+		return -1, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxReplicas {
+		return 0, fmt.Errorf("%w: --%s %q, want auto or 1..%d", targets.ErrFlag, name, v, maxReplicas)
+	}
+	return n, nil
+}
 
 // ageUnits are the accepted --age suffixes in seconds.
 var ageUnits = []struct {
@@ -249,6 +261,8 @@ func (c *Config) validate() error {
 		return bad("levels^slices", math.Pow(float64(c.Levels), float64(c.Slices)))
 	case c.Replicas < -1 || c.Replicas > maxReplicas:
 		return bad("replicas", c.Replicas)
+	case c.ColReplicas < -1 || c.ColReplicas > maxReplicas:
+		return bad("col_replicas", c.ColReplicas)
 	case !(c.AgeS >= 0) || math.IsInf(c.AgeS, 0):
 		return bad("age_s", c.AgeS)
 	case c.Readout != "adc" && c.Readout != "direct":

@@ -39,7 +39,7 @@ type core struct {
 
 func newCore(cfg *Config, pl *popLayout, group int, tiles []*tileDev, neu *neurons, seed uint64, id int) *core {
 	c := &core{cfg: cfg, pl: pl, group: group, lo: group * pl.CG, tiles: tiles, neu: neu,
-		sw: cfg.sliceWeights(), dG: cfg.Profile.GMax - cfg.Profile.GMin,
+		sw: pl.PW, dG: cfg.Profile.GMax - cfg.Profile.GMin,
 		rng: emulator.NewRand(seed, uint64(streamReadBase+id))}
 	c.n = min(pl.CG, pl.Size-c.lo)
 	if pl.Blocks == 0 {
@@ -47,7 +47,7 @@ func newCore(cfg *Config, pl *popLayout, group int, tiles []*tileDev, neu *neuro
 	}
 	c.act = make([][]activeRow, len(tiles))
 	c.x = make([]float64, c.n)
-	P := c.n * 2 * cfg.Slices
+	P := c.n * 2 * pl.K
 	c.acc = make([]float64, P)
 	c.vv = make([]float64, P/2)
 	c.z = make([]float64, P) // two normals per pair: read noise and ADC noise
@@ -189,7 +189,7 @@ func (c *core) readTile(t *tileDev, act []activeRow, x []float64) {
 	lsb := 2 * cfg.ADCBound / math.Exp2(float64(cfg.ADCBits))
 	hi := math.Exp2(float64(cfg.ADCBits-1)) - 1
 	lo := -hi - 1
-	k := cfg.Slices
+	k := c.pl.K
 	inv := 1 / c.dG
 	for q := 0; q < Q; q++ {
 		d := (acc[2*q] - acc[2*q+1]) * inv
@@ -226,7 +226,7 @@ func (c *core) readTile(t *tileDev, act []activeRow, x []float64) {
 // Counters implements emulator.Counted.
 func (c *core) Counters() *emulator.Counters {
 	return &emulator.Counters{
-		SynapticEvents: c.cellReads / int64(2*c.cfg.Slices*c.pl.Rep), // weight reads: the replicas of a weight are one synapse
+		SynapticEvents: c.cellReads / int64(2*c.pl.K*c.pl.Rep), // weight reads: the replicas of a weight are one synapse
 		Spikes:         c.neu.spikes,
 		NeuronUpdates:  c.neuronUpdates,
 		EnergyJ:        c.eCells + c.eADC + c.ePeriph + c.eDigital,

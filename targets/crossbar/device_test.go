@@ -34,8 +34,8 @@ func TestReadNoiseMagnitude(t *testing.T) {
 		name  string
 		flags []string
 	}{
-		{"rram-1%", with(allOff, "device", "rram", "read-noise", "on", "crossbar-readout", "direct")},
-		{"pcm-1f-1h", with(allOff, "device", "pcm", "read-noise", "on", "age", "1h", "crossbar-readout", "direct")},
+		{"rram-1%", with(allOff, "device", "rram", "read-noise", "on", "crossbar-readout", "direct", "col-replicas", "1")},
+		{"pcm-1f-1h", with(allOff, "device", "pcm", "read-noise", "on", "age", "1h", "crossbar-readout", "direct", "col-replicas", "1")},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			nl := mlp(1, []int{100, 20}, 3)

@@ -56,7 +56,7 @@ func load(im *Image, seed uint64) (*Machine, error) {
 		m.w[pr.Name] = append([]float64(nil), pr.W...)
 	}
 	for i, tp := range L.tiles {
-		t := newTileDev(cfg, tp, seed, i)
+		t := newTileDev(cfg, tp, L.pops[tp.Pop].K, seed, i)
 		t.program(cfg, L.pops[tp.Pop], emulator.NewRand(seed, uint64(streamTileBase+4*i+1)))
 		t.compensate(cfg, emulator.NewRand(seed, uint64(streamTileBase+4*i+2)))
 		m.tiles = append(m.tiles, t)
@@ -274,8 +274,8 @@ func (m *Machine) Weights(proj string) ([]float64, error) {
 	}
 	out := make([]float64, len(pr.W))
 	cnt := make([]int, len(pr.W))
-	k := m.cfg.Slices
-	sw := m.cfg.sliceWeights()
+	pl := m.lay.pops[m.lay.byPop[pr.Post]]
+	k, sw := pl.K, pl.PW
 	dG := m.cfg.Profile.GMax - m.cfg.Profile.GMin
 	m.forSlots(pr, func(i int, t *tileDev, r, col int) {
 		u := 0.0
@@ -287,7 +287,7 @@ func (m *Machine) Weights(proj string) ([]float64, error) {
 	})
 	// The replicas of a weight add on the column; several unrolled positions (conv) are
 	// averaged.
-	rep := float64(m.lay.pops[m.lay.byPop[pr.Post]].Rep)
+	rep := float64(pl.Rep)
 	for i, n := range cnt {
 		if n > 0 {
 			out[i] *= rep / float64(n)

@@ -28,7 +28,9 @@ func (s segment) row(pre, j int) int { return s.Off + j*s.PreSize + pre }
 // columns the neurons, split into Groups column groups of CG neurons and Blocks row
 // blocks of R rows. M is the logical weight matrix (Rows×Size, row-major); with Rep
 // replicas each replica row holds 1/Rep of the weight and Replica[row] is the row's
-// replica index.
+// replica index. Each weight is held by K = slices·ColRep cell pairs of its column group
+// (ColRep column replicas of slices pairs each); PW are their digital recombination
+// weights (docs/crossbar.md "Row and column replicas").
 type popLayout struct {
 	Pop     int // index in the netlist's Populations
 	Name    string
@@ -36,6 +38,9 @@ type popLayout struct {
 	Rows    int
 	Rep     int
 	Replica []int32
+	ColRep  int
+	K       int
+	PW      []float64
 	Segs    []segment
 	Blocks  int
 	Groups  int
@@ -180,9 +185,16 @@ func buildLayout(n *ir.Netlist, cfg *Config) (*layout, error) {
 	}
 	L := &layout{cfg: cfg, nl: n, byPop: map[string]int{}}
 	R := cfg.Tile
-	CG := cfg.Tile / (2 * cfg.Slices)
+	sw := cfg.sliceWeights()
 	for pi, p := range n.Populations {
-		pl := &popLayout{Pop: pi, Name: p.Name, Size: p.Size, CG: CG}
+		pl := &popLayout{Pop: pi, Name: p.Name, Size: p.Size, ColRep: cfg.colReplicas(p.Size)}
+		pl.K = cfg.Slices * pl.ColRep
+		pl.CG = cfg.Tile / (2 * pl.K)
+		for j := 0; j < pl.ColRep; j++ {
+			for _, w := range sw {
+				pl.PW = append(pl.PW, w/float64(pl.ColRep))
+			}
+		}
 		for ji, pr := range n.Projections {
 			if pr.Post != p.Name {
 				continue
@@ -231,7 +243,7 @@ func buildLayout(n *ir.Netlist, cfg *Config) (*layout, error) {
 		}
 		if pl.Rows > 0 {
 			pl.Blocks = (pl.Rows + R - 1) / R
-			pl.Groups = (p.Size + CG - 1) / CG
+			pl.Groups = (p.Size + pl.CG - 1) / pl.CG
 		}
 		L.byPop[p.Name] = len(L.pops)
 		L.pops = append(L.pops, pl)
@@ -243,7 +255,7 @@ func buildLayout(n *ir.Netlist, cfg *Config) (*layout, error) {
 			for b := 0; b < pl.Blocks; b++ {
 				L.tileOf[i][g*pl.Blocks+b] = len(L.tiles)
 				L.tiles = append(L.tiles, &tilePlace{Pop: i, Group: g, Block: b,
-					Rows: min(R, pl.Rows-b*R), Cols: min(CG, pl.Size-g*CG)})
+					Rows: min(R, pl.Rows-b*R), Cols: min(pl.CG, pl.Size-g*pl.CG)})
 			}
 		}
 	}
@@ -346,6 +358,36 @@ func (c *Config) replicas(rows int) int {
 
 // maxAutoReplicas caps the automatic choice (a one-row population under a large bound).
 const maxAutoReplicas = 16
+
+// colReplicas returns the column replicas of a population of size neurons: the fixed
+// --col-replicas N, or with auto as many copies of its columns as fit beside them in one
+// tile (a population that needs one column group), at most maxAutoColReplicas.
+func (c *Config) colReplicas(size int) int {
+	switch {
+	case size == 0 || c.ColReplicas == 0:
+		return 1
+	case c.ColReplicas > 0:
+		return c.ColReplicas
+	}
+	n := min(c.Tile/(2*c.Slices*size), maxAutoColReplicas)
+	return max(n, 1)
+}
+
+// maxAutoColReplicas caps the automatic column replicas: each costs an ADC conversion
+// and a periphery column per read.
+const maxAutoColReplicas = 8
+
+// pairCodes fills f (K fractions: column replica jc, slice s at jc·slices + s) for the
+// weight share w at row of pl in a column of scale sc. The Rep·ColRep pairs of a weight
+// are quantized jointly (Config.codes).
+func (pl *popLayout) pairCodes(cfg *Config, w, sc float64, f []float64, row int) (neg bool) {
+	k := cfg.Slices
+	jr := int(pl.Replica[row])
+	for jc := 0; jc < pl.ColRep; jc++ {
+		neg = cfg.codes(w, sc, f[jc*k:(jc+1)*k], jr*pl.ColRep+jc, pl.Rep*pl.ColRep)
+	}
+	return neg
+}
 
 // forRows calls fn for every replica row of every weight slot k of projection pr (whose
 // postsynaptic population is pl) with the row in pl's row space and the postsynaptic

@@ -105,14 +105,23 @@ func TestReplicasIdeal(t *testing.T) {
 	}
 	nl := smallFanIn()
 	want := runRef(t, nl, stim, steps, "lif1.v", "li.v")
-	for _, rep := range []string{"auto", "3", "1"} {
-		t.Run("continuous-"+rep, func(t *testing.T) {
-			img, m := compileLoad(t, nl, flags("device", "ideal", "replicas", rep))
-			if wantRows := map[string]int{"auto": 12, "3": 12, "1": 4}[rep]; img.lay.tiles[0].Rows != wantRows {
-				t.Fatalf("lif1 tile uses %d rows, want %d", img.lay.tiles[0].Rows, wantRows)
+	for _, c := range []struct {
+		rows, cols string
+		tileRows   int
+		summary    string
+	}{
+		{"auto", "auto", 12, "lif1 3×3, li 1×8"},
+		{"3", "1", 12, "lif1 3×1, li 3×1"},
+		{"1", "2", 4, "lif1 1×2, li 1×2"},
+		{"1", "1", 4, "lif1 1×1, li 1×1"},
+	} {
+		t.Run("continuous-"+c.rows+"x"+c.cols, func(t *testing.T) {
+			img, m := compileLoad(t, nl, flags("device", "ideal", "replicas", c.rows, "col-replicas", c.cols))
+			if img.lay.tiles[0].Rows != c.tileRows {
+				t.Fatalf("lif1 tile uses %d rows, want %d", img.lay.tiles[0].Rows, c.tileRows)
 			}
-			if s, wantS := img.lay.replicaSummary(), map[string]string{"auto": "lif1 ×3, li ×1", "3": "lif1 ×3, li ×3", "1": "lif1 ×1, li ×1"}[rep]; s != wantS {
-				t.Errorf("report row replicas %q, want %q", s, wantS)
+			if s := img.lay.replicaSummary(); s != c.summary {
+				t.Errorf("report replicas %q, want %q", s, c.summary)
 			}
 			got := runMachine(t, m, stim, steps, "lif1.v", "li.v")
 			if e := countErr(got, want); e != 0 {
@@ -135,9 +144,13 @@ func TestReplicasIdeal(t *testing.T) {
 		})
 	}
 	quantErr := map[string]float64{}
-	for _, rep := range []string{"1", "3"} {
+	for _, rep := range []string{"1", "3", "c3"} {
 		t.Run("levels16-"+rep, func(t *testing.T) {
-			_, m := compileLoad(t, nl, flags("device", "ideal", "levels", "16", "replicas", rep))
+			rows, cols := rep, "1"
+			if rep == "c3" {
+				rows, cols = "1", "3"
+			}
+			_, m := compileLoad(t, nl, flags("device", "ideal", "levels", "16", "replicas", rows, "col-replicas", cols))
 			got := runMachine(t, m, stim, steps, "lif1.v")
 			qn := withWeights(t, nl, m)
 			if e := countErr(got, runRef(t, qn, stim, steps, "lif1.v")); e != 0 {
@@ -155,24 +168,51 @@ func TestReplicasIdeal(t *testing.T) {
 			}
 		})
 	}
-	if r := quantErr["3"] / quantErr["1"]; !(r > 0.2 && r < 0.45) {
-		t.Fatalf("rms quantization error with 3 replicas / 1 = %.3f (%v), want ≈ 1/3", r, quantErr)
+	for _, rep := range []string{"3", "c3"} {
+		if r := quantErr[rep] / quantErr["1"]; !(r > 0.2 && r < 0.45) {
+			t.Errorf("rms quantization error with replicas %s / 1 = %.3f (%v), want ≈ 1/3", rep, r, quantErr)
+		}
 	}
 }
 
-// TestReplicasAverageNoise: the programming noise of the replicas averages on the
-// column, so with R replicas the weight error is 1/√R of one pair's.
+// TestReplicasAverageNoise: the programming noise of the replicas averages (on the
+// column for row replicas, after the ADC for column replicas), so with 4 replicas the
+// weight error is half of one pair's; the read noise of column replicas averages too.
 func TestReplicasAverageNoise(t *testing.T) {
 	nl := smallFanIn()
-	w0 := nl.Projections[0].W
-	errFor := func(rep string) float64 {
-		_, m := compileLoad(t, nl, flags(with(allOff, "device", "rram", "prog-noise", "on", "levels", "0", "replicas", rep)...))
-		w, _ := m.Weights("fc1")
-		return rmsDiff(w, w0)
+	for _, c := range []struct{ flag, proj string }{{"replicas", "fc1"}, {"col-replicas", "fc1"}, {"col-replicas", "fcr"}} {
+		w0 := nl.Projection(c.proj).W
+		errFor := func(n string) float64 {
+			_, m := compileLoad(t, nl, flags(with(allOff, "device", "rram", "prog-noise", "on", "levels", "0",
+				"replicas", "1", "col-replicas", "1", c.flag, n)...))
+			w, _ := m.Weights(c.proj)
+			return rmsDiff(w, w0)
+		}
+		e1, e4 := errFor("1"), errFor("4")
+		if r := e4 / e1; r < 0.4 || r > 0.62 {
+			t.Errorf("--%s 4, %s: programming-noise weight error / one pair's = %.3f (%.4g / %.4g), want ≈ 0.5", c.flag, c.proj, r, e4, e1)
+		}
 	}
-	e1, e4 := errFor("1"), errFor("4")
-	if r := e4 / e1; r < 0.4 || r > 0.62 {
-		t.Fatalf("programming-noise weight error with 4 replicas / 1 = %.3f (%.4g / %.4g), want ≈ 0.5", r, e4, e1)
+	// read noise: repeated reads of the readout tile scatter 1/√4 as much with 4 column replicas
+	sigma := func(n string) float64 {
+		_, m := compileLoad(t, nl, flags(with(allOff, "device", "rram", "read-noise", "on", "crossbar-readout", "direct", "col-replicas", n)...))
+		co := m.cores[len(m.cores)-1]
+		tile := co.tiles[0]
+		act := allRows(tile.Ru)
+		x := make([]float64, co.n)
+		var s, sq float64
+		const reads = 3000
+		for k := 0; k < reads; k++ {
+			clear(x)
+			co.readTile(tile, act, x)
+			s += x[0]
+			sq += x[0] * x[0]
+		}
+		mean := s / reads
+		return math.Sqrt(sq/reads - mean*mean)
+	}
+	if r := sigma("4") / sigma("1"); r < 0.42 || r > 0.58 {
+		t.Errorf("read noise σ with 4 column replicas / 1 = %.3f, want ≈ 0.5", r)
 	}
 }
 

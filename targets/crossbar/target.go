@@ -163,7 +163,7 @@ func (L *layout) report() *targets.Report {
 	var cells, maxPS int
 	for i, t := range L.tiles {
 		pl := L.pops[t.Pop]
-		pc := t.Cols * 2 * cfg.Slices
+		pc := t.Cols * 2 * pl.K
 		cells += t.Rows * pc
 		pack.Rows = append(pack.Rows, []string{fmt.Sprint(i), pl.Name, fmt.Sprint(t.Group), fmt.Sprint(t.Block),
 			fmt.Sprint(t.Rows), fmt.Sprint(t.Cols), fmt.Sprint(pc), fmt.Sprintf("%.1f%%", 100*float64(t.Rows*pc)/float64(R*R))})
@@ -189,7 +189,7 @@ func (L *layout) report() *targets.Report {
 		{"utilization", fmt.Sprintf("%.1f%%", 100*util)},
 		{"partial sums per step (max)", fmt.Sprint(maxPS)},
 		{"levels × slices", fmt.Sprintf("%s × %d", levels, cfg.Slices)},
-		{"row replicas", L.replicaSummary()},
+		{"replicas (rows × columns)", L.replicaSummary()},
 		{"readout", fmt.Sprintf("%s (%d bit, bound ±%g)", cfg.Readout, cfg.ADCBits, cfg.ADCBound)},
 		{"ir drop", cfg.IRDrop},
 		{"age", fmt.Sprintf("%gs", cfg.AgeS)},
@@ -197,14 +197,13 @@ func (L *layout) report() *targets.Report {
 	}}
 	quant := targets.Table{Title: "crossbar quantization (nominal, before device noise)",
 		Header: []string{"projection", "post", "synapses", "max |w|", "rms error", "rms error / max |w|"}}
-	f := make([]float64, cfg.Slices)
-	sw := cfg.sliceWeights()
 	for _, pr := range L.nl.Projections {
 		pi, ok := L.byPop[pr.Post]
 		if !ok {
 			continue
 		}
 		pl := L.pops[pi]
+		f, sw := make([]float64, pl.K), pl.PW
 		var se, mx, qSum, wSum float64
 		var cnt, seen int
 		// forRows visits a slot's Rep replica rows one after another; the weight and its
@@ -213,7 +212,7 @@ func (L *layout) report() *targets.Report {
 			w := pl.M[row*pl.Size+post]
 			t := L.tiles[L.tileOf[pi][(post/pl.CG)*pl.Blocks+row/R]]
 			sc := t.Scales[post%pl.CG]
-			neg := cfg.codes(w, sc, f, int(pl.Replica[row]), pl.Rep)
+			neg := pl.pairCodes(cfg, w, sc, f, row)
 			q := 0.0
 			for s := range f {
 				q += f[s] * sw[s]
@@ -254,12 +253,13 @@ func (L *layout) report() *targets.Report {
 	return rep
 }
 
-// replicaSummary lists each population with inputs and its row replicas ("lif1 ×3, out ×1").
+// replicaSummary lists each population with inputs and its row × column replicas
+// ("lif1 3×1, out 1×8").
 func (L *layout) replicaSummary() string {
 	var parts []string
 	for _, pl := range L.pops {
 		if pl.Blocks > 0 {
-			parts = append(parts, fmt.Sprintf("%s ×%d", pl.Name, pl.Rep))
+			parts = append(parts, fmt.Sprintf("%s %d×%d", pl.Name, pl.Rep, pl.ColRep))
 		}
 	}
 	return strings.Join(parts, ", ")
