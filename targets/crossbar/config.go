@@ -21,13 +21,17 @@ type Config struct {
 	// written before replicas existed) is one.
 	Replicas int `json:"replicas,omitempty"`
 	// ColReplicas of every column, with the same encoding (colReplicas).
-	ColReplicas int     `json:"col_replicas,omitempty"`
-	AgeS        float64 `json:"age_s"`   // time since programming
-	Readout     string  `json:"readout"` // "adc" | "direct"
-	ADCBits     int     `json:"adc_bits"`
-	ADCBound    float64 `json:"adc_bound"` // ± full scale in normalized units (one full-scale pair = 1)
-	IRDrop      string  `json:"ir_drop"`   // "off" | "first-order" | "nodal"
-	Neuron      string  `json:"neuron"`    // "lif" | "memristive"
+	ColReplicas int `json:"col_replicas,omitempty"`
+	// RowPlace is where a tile's used rows sit: "near-sense" (the last rows, next to the
+	// column sense amplifiers) or "top" (rows 0.., the only placement of images written
+	// before this option, which decode with "").
+	RowPlace string  `json:"row_place,omitempty"`
+	AgeS     float64 `json:"age_s"`   // time since programming
+	Readout  string  `json:"readout"` // "adc" | "direct"
+	ADCBits  int     `json:"adc_bits"`
+	ADCBound float64 `json:"adc_bound"` // ± full scale in normalized units (one full-scale pair = 1)
+	IRDrop   string  `json:"ir_drop"`   // "off" | "first-order" | "nodal"
+	Neuron   string  `json:"neuron"`    // "lif" | "memristive"
 	// Switches (true = the non-ideality is applied).
 	DriftComp bool `json:"drift_comp"`
 	ProgNoise bool `json:"prog_noise"`
@@ -50,6 +54,7 @@ var flagDefs = []targets.Flag{
 	{Name: "slices", Default: "1", Usage: "bit slices (cell pairs of decreasing significance per weight)"},
 	{Name: "replicas", Default: "auto", Usage: "row replicas: device pairs per weight summed on the column: auto (as many as the ADC bound allows for a small fan-in) or N"},
 	{Name: "col-replicas", Default: "auto", Usage: "column replicas: copies of each neuron's column, averaged after the ADC: auto (spare columns of a one-group population, ≤ 8) or N"},
+	{Name: "row-place", Default: "near-sense", Usage: "where a tile's used rows sit: near-sense (next to the column sense amplifiers, least IR drop) or top"},
 	{Name: "age", Default: "0", Usage: "time since programming, e.g. 30s, 1h, 1d, 1y (drift)"},
 	{Name: "crossbar-readout", Default: "adc", Usage: "column readout: adc|direct"},
 	{Name: "adc-bits", Default: "8", Usage: "ADC resolution in bits"},
@@ -118,6 +123,10 @@ func ParseConfig(opt targets.Options) (*Config, error) {
 	}
 	if c.ColReplicas, err = replicaFlag(opt, "col-replicas"); err != nil {
 		return nil, err
+	}
+	c.RowPlace = opt.Flag("row-place", "near-sense")
+	if c.RowPlace != "near-sense" && c.RowPlace != "top" {
+		return nil, fmt.Errorf("%w: --row-place %q, want near-sense or top", targets.ErrFlag, c.RowPlace)
 	}
 	if c.AgeS, err = ParseAge(opt.Flag("age", "0")); err != nil {
 		return nil, err
@@ -192,6 +201,16 @@ func ParseConfig(opt targets.Options) (*Config, error) {
 	return c, nil
 }
 
+// wireRows is the column-wire length, in row pitches, from a tile's first used row to
+// the sense amplifiers, for used rows: the whole tile when the rows sit at the top, the
+// used rows when they sit next to the sense amplifiers (docs/crossbar.md "IR drop").
+func (c *Config) wireRows(used int) int {
+	if c.RowPlace == "near-sense" {
+		return used
+	}
+	return c.Tile
+}
+
 // maxReplicas bounds --replicas and --col-replicas (and an image's fields).
 const maxReplicas = 64
 
@@ -263,6 +282,8 @@ func (c *Config) validate() error {
 		return bad("replicas", c.Replicas)
 	case c.ColReplicas < -1 || c.ColReplicas > maxReplicas:
 		return bad("col_replicas", c.ColReplicas)
+	case c.RowPlace != "" && c.RowPlace != "near-sense" && c.RowPlace != "top":
+		return bad("row_place", c.RowPlace)
 	case !(c.AgeS >= 0) || math.IsInf(c.AgeS, 0):
 		return bad("age_s", c.AgeS)
 	case c.Readout != "adc" && c.Readout != "direct":

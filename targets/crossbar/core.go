@@ -70,7 +70,8 @@ func (c *core) Step(t int, in []emulator.Event, fired []int32) []int32 {
 	for _, ev := range in {
 		row := int(ev.Axon)
 		b := row / R
-		c.act[b] = append(c.act[b], activeRow{int32(row - b*R), float64(ev.Value)})
+		// replicated rows are read at the population's lowered amplitude (readScale)
+		c.act[b] = append(c.act[b], activeRow{int32(row - b*R), float64(ev.Value) * c.pl.VScale})
 	}
 	x := c.x
 	for k := range x {
@@ -146,7 +147,7 @@ func (c *core) readTile(t *tileDev, act []activeRow, x []float64) {
 	}
 	switch {
 	case cfg.IRDrop == "nodal" && cfg.Profile.WireOhm > 0:
-		c.nodal.solve(cfg.Tile, t, act, cfg.Profile.WireOhm, acc)
+		c.nodal.solve(cfg.wireRows(t.Ru), t, act, cfg.Profile.WireOhm, acc)
 	case cfg.IRDrop == "first-order" && cfg.Profile.WireOhm > 0 && sumV > 0:
 		// First-order column-wire drop (docs/crossbar.md "IR drop"): the column segment
 		// below row m carries J_m ≈ Ḡ·Vcum_m, Vcum_m = Σ_{i≤m} V_i; the cell at row i
@@ -165,7 +166,7 @@ func (c *core) readTile(t *tileDev, act []activeRow, x []float64) {
 			cum += w[i]
 			w[i] = cum // Vcum_i
 		}
-		s := float64(cfg.Tile-t.Ru) * sumV
+		s := float64(cfg.wireRows(t.Ru)-t.Ru) * sumV
 		for i := t.Ru - 1; i >= 0; i-- {
 			s += w[i]
 			w[i] = s // W_i
@@ -191,6 +192,7 @@ func (c *core) readTile(t *tileDev, act []activeRow, x []float64) {
 	lo := -hi - 1
 	k := c.pl.K
 	inv := 1 / c.dG
+	out := 1 / c.pl.VScale // digital gain undoing the read amplitude
 	for q := 0; q < Q; q++ {
 		d := (acc[2*q] - acc[2*q+1]) * inv
 		if noisy {
@@ -210,7 +212,7 @@ func (c *core) readTile(t *tileDev, act []activeRow, x []float64) {
 			}
 		}
 		col := q / k
-		x[col] += d * c.sw[q-col*k] * t.scales[col]
+		x[col] += d * c.sw[q-col*k] * t.scales[col] * out
 	}
 	c.cellReads += int64(len(act)) * int64(P)
 	c.tileReads++

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/snnc/snnc/emulator"
+	"github.com/snnc/snnc/ir"
 )
 
 // allRows is every row of a tile driven by a spike.
@@ -34,8 +35,8 @@ func TestReadNoiseMagnitude(t *testing.T) {
 		name  string
 		flags []string
 	}{
-		{"rram-1%", with(allOff, "device", "rram", "read-noise", "on", "crossbar-readout", "direct", "col-replicas", "1")},
-		{"pcm-1f-1h", with(allOff, "device", "pcm", "read-noise", "on", "age", "1h", "crossbar-readout", "direct", "col-replicas", "1")},
+		{"rram-1%", with(allOff, "device", "rram", "read-noise", "on", "crossbar-readout", "direct", "col-replicas", "1", "replicas", "1")},
+		{"pcm-1f-1h", with(allOff, "device", "pcm", "read-noise", "on", "age", "1h", "crossbar-readout", "direct", "col-replicas", "1", "replicas", "1")},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			nl := mlp(1, []int{100, 20}, 3)
@@ -202,21 +203,7 @@ func TestIRDrop(t *testing.T) {
 	for i := range nl.Projections[0].W {
 		nl.Projections[0].W[i] = 1
 	}
-	read := func(ir string, ohm float64, act []activeRow) []float64 {
-		opt := flags(with(allOff, "device", "rram", "ir-drop", ir, "crossbar-readout", "direct", "tile", "128")...)
-		img, _, err := Target{}.Compile(nl, opt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img.(*Image).cfg.Profile.WireOhm = ohm
-		m, err := load(img.(*Image), 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		x := make([]float64, m.cores[0].n)
-		m.cores[0].readTile(m.cores[0].tiles[0], act, x)
-		return x
-	}
+	read := func(ir string, ohm float64, act []activeRow) []float64 { return irRead(t, nl, ir, ohm, act) }
 	for _, c := range []struct {
 		name string
 		ohm  float64
@@ -257,13 +244,66 @@ func TestIRDrop(t *testing.T) {
 	}
 }
 
+// irRead reads the first tile of nl once with the active rows act on a 128-row rram
+// tile with every non-ideality but the IR-drop model ir off (direct readout, one pair
+// per weight) and the wire resistance ohm; kv are further flags.
+func irRead(t *testing.T, nl *ir.Netlist, irModel string, ohm float64, act []activeRow, kv ...string) []float64 {
+	t.Helper()
+	opt := flags(with(allOff, append([]string{"device", "rram", "ir-drop", irModel, "crossbar-readout", "direct", "tile", "128",
+		"replicas", "1", "col-replicas", "1"}, kv...)...)...)
+	img, _, err := Target{}.Compile(nl, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img.(*Image).cfg.Profile.WireOhm = ohm
+	m, err := load(img.(*Image), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := make([]float64, m.cores[0].n)
+	m.cores[0].readTile(m.cores[0].tiles[0], act, x)
+	return x
+}
+
+// TestRowPlacement: a tile's used rows placed next to the sense amplifiers (the
+// default) lose less current to the column wires than rows at the top of the tile, in
+// the first-order model and in the exact nodal solve, which still agree.
+func TestRowPlacement(t *testing.T) {
+	nl := mlp(5, []int{16, 32}, 3)
+	for i := range nl.Projections[0].W {
+		nl.Projections[0].W[i] = 1
+	}
+	act := allRows(16)
+	x0 := irRead(t, nl, "off", 0.1, act)
+	loss := func(model, place string) float64 {
+		x := irRead(t, nl, model, 0.1, act, "row-place", place)
+		l, l0 := 0.0, 0.0
+		for i := range x {
+			l += x0[i] - x[i]
+			l0 += x0[i]
+		}
+		return l / l0
+	}
+	for _, model := range []string{"first-order", "nodal"} {
+		top, near := loss(model, "top"), loss(model, "near-sense")
+		t.Logf("%s: relative current loss top %.5f, near-sense %.5f", model, top, near)
+		if !(near > 0 && near < top/3) {
+			t.Errorf("%s: loss near the sense amplifiers %.5f, at the top %.5f; want positive and under a third", model, near, top)
+		}
+	}
+	fo, nod := loss("first-order", "near-sense"), loss("nodal", "near-sense")
+	if d := math.Abs(fo-nod) / nod; d > 0.1 {
+		t.Errorf("near-sense: first-order %.5f and nodal %.5f differ by %.1f%%", fo, nod, 100*d)
+	}
+}
+
 // TestADC: the ADC output is the noise-free value rounded to its LSB (error ≤ LSB/2
 // inside the bound) and saturates at the bound.
 func TestADC(t *testing.T) {
 	nl := mlp(6, []int{100, 20}, 3)
 	act := someRows(3, 100, 0.3)
 	read := func(kv ...string) ([]float64, *Machine) {
-		_, m := compileLoad(t, nl, flags(with(allOff, append([]string{"device", "rram"}, kv...)...)...))
+		_, m := compileLoad(t, nl, flags(with(allOff, append([]string{"device", "rram", "replicas", "1"}, kv...)...)...))
 		x := make([]float64, m.cores[0].n)
 		m.cores[0].readTile(m.cores[0].tiles[0], act, x)
 		return x, m

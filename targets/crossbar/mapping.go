@@ -39,6 +39,7 @@ type popLayout struct {
 	Rep     int
 	Replica []int32
 	ColRep  int
+	VScale  float64 // read amplitude of the rows (readScale)
 	K       int
 	PW      []float64
 	Segs    []segment
@@ -215,6 +216,7 @@ func buildLayout(n *ir.Netlist, cfg *Config) (*layout, error) {
 			}
 		}
 		pl.Rep = cfg.replicas(pl.Rows)
+		pl.VScale = cfg.readScale(pl.Rows, pl.Rep)
 		if pl.Rows > 0 && pl.Rows*pl.Rep*p.Size > 1<<28 {
 			return nil, fmt.Errorf("%w: population %q needs a %d×%d crossbar matrix (over 2^28 cells)", targets.ErrDoesNotFit, p.Name, pl.Rows*pl.Rep, p.Size)
 		}
@@ -341,10 +343,9 @@ func (c *Config) sliceWeights() []float64 {
 }
 
 // replicas returns how many replicas of each row a population with rows (unreplicated)
-// rows gets (docs/crossbar.md "Row replicas"): the fixed --replicas N, or with auto the
-// largest N with N·rows within the ADC bound (the worst-case column sum, every input at
-// full scale and every weight at its column's scale, still converts without clipping)
-// and within one tile's rows.
+// rows gets (docs/crossbar.md "Row and column replicas"): the fixed --replicas N, or with
+// auto as many as fill one tile's rows (populations whose rows fit one tile), at most
+// maxAutoReplicas.
 func (c *Config) replicas(rows int) int {
 	switch {
 	case rows == 0 || c.Replicas == 0:
@@ -352,12 +353,25 @@ func (c *Config) replicas(rows int) int {
 	case c.Replicas > 0:
 		return c.Replicas
 	}
-	n := min(int(math.Floor(c.ADCBound/float64(rows))), c.Tile/rows, maxAutoReplicas)
-	return max(n, 1)
+	return max(min(c.Tile/rows, maxAutoReplicas), 1)
 }
 
-// maxAutoReplicas caps the automatic choice (a one-row population under a large bound).
+// maxAutoReplicas caps the automatic choice.
 const maxAutoReplicas = 16
+
+// readScale is the read amplitude (fraction of V_read) of the rows of a population with
+// rows unreplicated rows held n times: n replicas at full amplitude would multiply the
+// column signal by n and clip in the ADC, so the amplitude is lowered until the
+// worst-case column signal (every input at full scale, every weight at its column's
+// scale) is no larger than the larger of the ADC's largest code and the unreplicated
+// worst case: replicas never clip where one pair would not.
+func (c *Config) readScale(rows, n int) float64 {
+	if n <= 1 || rows == 0 {
+		return 1
+	}
+	top := c.ADCBound * (1 - math.Exp2(float64(1-c.ADCBits))) // (2^(b−1)−1)·LSB
+	return min(1, max(top, float64(rows))/float64(n*rows))
+}
 
 // colReplicas returns the column replicas of a population of size neurons: the fixed
 // --col-replicas N, or with auto as many copies of its columns as fit beside them in one

@@ -9,33 +9,75 @@ import (
 	"github.com/snnc/snnc/ir"
 )
 
-// TestReplicasChoice: auto replicates a small fan-in as often as the ADC bound allows
-// without clipping; a fixed --replicas applies everywhere; images from before replicas
-// existed (0) keep one pair per weight.
+// TestReplicasChoice: auto fills a tile's rows with replicas (at most 16) for a
+// population whose rows fit one tile, and reads them at an amplitude that keeps the
+// worst-case column signal at the larger of the ADC's top code (bound·(1 − 2^(1−bits)),
+// 11.906 for 8 bits ±12) and the unreplicated worst case; a fixed --replicas applies
+// everywhere; images from before replicas existed (0) keep one pair per weight.
 func TestReplicasChoice(t *testing.T) {
+	top := 12 * (1 - 1.0/128)
 	for _, c := range []struct {
 		name     string
 		replicas int
-		bound    float64
 		tile     int
 		rows     int
 		want     int
+		scale    float64
 	}{
-		{"auto 4 rows bound 12", -1, 12, 256, 4, 3},
-		{"auto 5 rows", -1, 12, 256, 5, 2},
-		{"auto 6 rows", -1, 12, 256, 6, 2},
-		{"auto 7 rows", -1, 12, 256, 7, 1},
-		{"auto 120 rows", -1, 12, 256, 120, 1},
-		{"auto 1 row capped", -1, 12, 256, 1, 12},
-		{"auto 1 row large bound", -1, 1000, 256, 1, maxAutoReplicas},
-		{"auto tile limit", -1, 200, 128, 40, 3},
-		{"auto no rows", -1, 12, 256, 0, 1},
-		{"fixed", 4, 12, 256, 120, 4},
-		{"old image", 0, 12, 256, 4, 1},
+		{"auto 4 rows", -1, 256, 4, 16, top / 64},
+		{"auto 7 rows", -1, 256, 7, 16, top / 112},
+		{"auto 16 rows (over the top code)", -1, 256, 16, 16, 1.0 / 16},
+		{"auto 100 rows", -1, 256, 100, 2, 0.5},
+		{"auto 120 rows", -1, 256, 120, 2, 0.5},
+		{"auto 200 rows", -1, 256, 200, 1, 1},
+		{"auto over a tile", -1, 256, 784, 1, 1},
+		{"auto tile 128", -1, 128, 40, 3, 1.0 / 3},
+		{"auto no rows", -1, 256, 0, 1, 1},
+		{"fixed 3 on 4 rows: 12 > top", 3, 256, 4, 3, top / 12},
+		{"fixed 2 on 4 rows: within range", 2, 256, 4, 2, 1},
+		{"fixed 4 on 120 rows", 4, 256, 120, 4, 0.25},
+		{"old image", 0, 256, 4, 1, 1},
 	} {
-		cfg := &Config{Replicas: c.replicas, ADCBound: c.bound, Tile: c.tile}
-		if got := cfg.replicas(c.rows); got != c.want {
-			t.Errorf("%s: replicas(%d) = %d, want %d", c.name, c.rows, got, c.want)
+		cfg := &Config{Replicas: c.replicas, ADCBound: 12, ADCBits: 8, Tile: c.tile}
+		n := cfg.replicas(c.rows)
+		if n != c.want {
+			t.Errorf("%s: replicas(%d) = %d, want %d", c.name, c.rows, n, c.want)
+		}
+		if s := cfg.readScale(c.rows, n); math.Abs(s-c.scale) > 1e-12 {
+			t.Errorf("%s: readScale(%d, %d) = %v, want %v", c.name, c.rows, n, s, c.scale)
+		}
+	}
+}
+
+// TestReplicasDoNotClip: every input at full scale on a column of full-scale weights —
+// the worst case — converts without clipping with 16 replicas at the lowered amplitude
+// (4 rows → 64 replica rows read at 0.186·V_read), exactly as the ADC's top code; and
+// one pair per weight reads the same column within half an LSB.
+func TestReplicasDoNotClip(t *testing.T) {
+	nl := mlp(1, []int{4, 3}, 1)
+	w := nl.Projections[0].W
+	for k := range w {
+		w[k] = 1
+	}
+	w[0] = -1 // one negative weight: column 0 sums 2, columns 1 and 2 sum 4
+	want := []float64{2, 4, 4}
+	for _, rep := range []string{"auto", "1"} {
+		_, m := compileLoad(t, nl, flags("device", "ideal", "adc-quant", "on", "replicas", rep, "col-replicas", "1"))
+		co := m.cores[0]
+		if rep == "auto" && (co.pl.Rep != 16 || math.Abs(co.pl.VScale*64-12*(1-1.0/128)) > 1e-12) {
+			t.Fatalf("auto: %d replicas at %v·V_read, want 16 at 11.906/64", co.pl.Rep, co.pl.VScale)
+		}
+		act := make([]activeRow, 0, co.tiles[0].Ru)
+		for r := 0; r < co.tiles[0].Ru; r++ {
+			act = append(act, activeRow{int32(r), co.pl.VScale})
+		}
+		x := make([]float64, co.n)
+		co.readTile(co.tiles[0], act, x)
+		lsb := 24.0 / 256 / co.pl.VScale / float64(co.pl.Rep) // model units per code
+		for c, v := range x {
+			if math.Abs(v-want[c]) > lsb/2+1e-9 {
+				t.Errorf("replicas %s column %d: read %v, want %v within half an LSB (%v)", rep, c, v, want[c], lsb/2)
+			}
 		}
 	}
 }
@@ -110,8 +152,8 @@ func TestReplicasIdeal(t *testing.T) {
 		tileRows   int
 		summary    string
 	}{
-		{"auto", "auto", 12, "lif1 3×3, li 1×8"},
-		{"3", "1", 12, "lif1 3×1, li 3×1"},
+		{"auto", "auto", 64, "lif1 16×3 (rows read at 0.186·V_read), li 6×8 (rows read at 0.167·V_read)"},
+		{"3", "1", 12, "lif1 3×1 (rows read at 0.992·V_read), li 3×1 (rows read at 0.333·V_read)"},
 		{"1", "2", 4, "lif1 1×2, li 1×2"},
 		{"1", "1", 4, "lif1 1×1, li 1×1"},
 	} {

@@ -259,7 +259,11 @@ func (L *layout) replicaSummary() string {
 	var parts []string
 	for _, pl := range L.pops {
 		if pl.Blocks > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d×%d", pl.Name, pl.Rep, pl.ColRep))
+			s := fmt.Sprintf("%s %d×%d", pl.Name, pl.Rep, pl.ColRep)
+			if pl.VScale != 1 {
+				s += fmt.Sprintf(" (rows read at %.3g·V_read)", pl.VScale)
+			}
+			parts = append(parts, s)
 		}
 	}
 	return strings.Join(parts, ", ")
