@@ -1,6 +1,8 @@
 package crossbar
 
 import (
+	"bytes"
+	"encoding/json"
 	"math"
 	"testing"
 
@@ -268,4 +270,59 @@ func rmsDiff(a, b []float64) float64 {
 
 func cmpEps(eps float64) cmp.Option {
 	return cmp.Comparer(func(x, y float64) bool { return math.Abs(x-y) <= eps })
+}
+
+// TestOldImagePayload: a payload written before replicas and row placement existed (no
+// replicas, col_replicas or row_place fields) decodes as the one-pair, rows-at-the-top
+// mapping and runs exactly like it; out-of-range values are rejected.
+func TestOldImagePayload(t *testing.T) {
+	nl := smallFanIn()
+	steps := 30
+	stim := poisson(5, 4, steps, 0.3)
+	opt := flags("device", "rram", "age", "1d", "replicas", "1", "col-replicas", "1", "row-place", "top")
+	img, m := compileLoad(t, nl, opt)
+	want := traceBytes(t, runMachine(t, m, stim, steps, "lif1.v"))
+	data, err := img.Payload()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p struct {
+		Config map[string]any  `json:"config"`
+		Tiles  json.RawMessage `json:"tiles"`
+	}
+	if err := json.Unmarshal(data, &p); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"replicas", "col_replicas", "row_place"} {
+		delete(p.Config, k)
+	}
+	old, _ := json.Marshal(p)
+	dec, err := Target{}.DecodeImage(nl, opt, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, err := load(dec.(*Image), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := traceBytes(t, runMachine(t, m2, stim, steps, "lif1.v")); !bytes.Equal(got, want) {
+		t.Fatalf("an old payload runs differently from the one-pair, rows-at-the-top mapping")
+	}
+	// the default mapping is a different chip layout
+	_, m3 := compileLoad(t, nl, flags("device", "rram", "age", "1d"))
+	if bytes.Equal(traceBytes(t, runMachine(t, m3, stim, steps, "lif1.v")), want) {
+		t.Fatalf("default mapping runs exactly like the one-pair mapping")
+	}
+	for k, v := range map[string]any{"replicas": -2, "col_replicas": 65, "row_place": "middle"} {
+		cfg := map[string]any{k: v}
+		for a, b := range p.Config {
+			if a != k {
+				cfg[a] = b
+			}
+		}
+		bad, _ := json.Marshal(map[string]any{"config": cfg, "tiles": p.Tiles})
+		if _, err := (Target{}).DecodeImage(nl, opt, bad); err == nil {
+			t.Errorf("payload with %s = %v accepted", k, v)
+		}
+	}
 }
