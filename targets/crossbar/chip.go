@@ -38,18 +38,37 @@ type tileDev struct {
 	geff   []float64 // g with the static first-order row-wire IR factor
 	v2     []float64 // Ru×Q read-noise variance of each pair (µS²), nil without read noise
 	rowG   []float64 // Σ_p g per row (energy)
-	alpha  float64   // global drift compensation factor
-	scales []float64 // per logical column (model units per full-scale pair)
+	// Row replicas (docs/crossbar.md "Row and column replicas") are always driven
+	// together, so a read adds each replica group once: lead[r] is the first row of r's
+	// group in this tile (nil without replicas), and gSum, v2Sum, rowGSum hold the group's
+	// sums of geff, v2 and rowG in its lead row.
+	lead                 []int32
+	gSum, v2Sum, rowGSum []float64
+	alpha                float64   // global drift compensation factor
+	scales               []float64 // per logical column (model units per full-scale pair)
 }
 
 // newTileDev draws the tile's fixed device properties (spread, faults, drift draws).
-func newTileDev(cfg *Config, tp *tilePlace, k int, seed uint64, id int) *tileDev {
-	P := tp.Cols * 2 * k
+func newTileDev(cfg *Config, tp *tilePlace, pl *popLayout, seed uint64, id int) *tileDev {
+	P := tp.Cols * 2 * pl.K
 	n := tp.Rows * P
-	t := &tileDev{place: tp, Ru: tp.Rows, P: P, Q: tp.Cols * k,
+	t := &tileDev{place: tp, Ru: tp.Rows, P: P, Q: tp.Cols * pl.K,
 		gMin: make([]float64, n), gMax: make([]float64, n), fault: make([]uint8, n), zDrift: make([]float64, n),
 		gProg: make([]float64, n), g: make([]float64, n), rowG: make([]float64, tp.Rows), alpha: 1,
 		scales: append([]float64(nil), tp.Scales...)}
+	if pl.Rep > 1 {
+		t.lead = make([]int32, tp.Rows)
+		first := map[int32]int32{}
+		for r := range t.lead {
+			b := pl.Base[tp.Block*cfg.Tile+r]
+			f, ok := first[b]
+			if !ok {
+				f = int32(r)
+				first[b] = f
+			}
+			t.lead[r] = f
+		}
+	}
 	pr := &cfg.Profile
 	rng := emulator.NewRand(seed, uint64(streamTileBase+4*id))
 	z := make([]float64, 3*n)
@@ -171,6 +190,42 @@ func (t *tileDev) settle(cfg *Config) {
 	} else {
 		t.v2 = nil
 	}
+	t.sumGroups()
+}
+
+// sumGroups adds every replica group's geff, v2 and rowG rows into its lead row's sums.
+func (t *tileDev) sumGroups() {
+	if t.lead == nil {
+		return
+	}
+	t.gSum = resize(t.gSum, len(t.geff))
+	t.rowGSum = resize(t.rowGSum, t.Ru)
+	if t.v2 != nil {
+		t.v2Sum = resize(t.v2Sum, len(t.v2))
+	}
+	for r, l := range t.lead {
+		dst, src := t.gSum[int(l)*t.P:int(l+1)*t.P], t.geff[r*t.P:(r+1)*t.P]
+		for p, g := range src {
+			dst[p] += g
+		}
+		t.rowGSum[l] += t.rowG[r]
+		if t.v2 != nil {
+			dst, src := t.v2Sum[int(l)*t.Q:int(l+1)*t.Q], t.v2[r*t.Q:(r+1)*t.Q]
+			for q, v := range src {
+				dst[q] += v
+			}
+		}
+	}
+}
+
+// resize returns a zeroed slice of length n, reusing s's storage.
+func resize(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
 }
 
 // compensate performs the global drift compensation reference read (spec "global drift

@@ -121,9 +121,17 @@ func (c *core) readTile(t *tileDev, act []activeRow, x []float64) {
 	// Column currents I_p = Σ_rows V_r·G_rp (in µS × V_read units); the read noise of
 	// independent cells adds as a Gaussian of variance Σ V_r²·σ_rp², drawn once per
 	// pair per read (exact in distribution, spec "read noise, redrawn per read").
+	geff, v2, rowG := t.geff, t.v2, t.rowG
+	if t.lead != nil {
+		geff, v2, rowG = t.gSum, t.v2Sum, t.rowGSum
+	}
 	for _, a := range act {
 		r := int(a.r)
-		row := t.geff[r*P : r*P+P]
+		sumV += a.v
+		if t.lead != nil && t.lead[r] != a.r {
+			continue // read with its group's lead row
+		}
+		row := geff[r*P : r*P+P]
 		row = row[:len(acc)]
 		if a.v == 1 {
 			for p, g := range row {
@@ -134,16 +142,15 @@ func (c *core) readTile(t *tileDev, act []activeRow, x []float64) {
 				acc[p] += a.v * g
 			}
 		}
-		if t.v2 != nil {
-			vr := t.v2[r*Q : r*Q+Q]
+		if v2 != nil {
+			vr := v2[r*Q : r*Q+Q]
 			vr = vr[:len(vv)]
 			v2 := a.v * a.v
 			for q, s := range vr {
 				vv[q] += v2 * s
 			}
 		}
-		sumV += a.v
-		sumG += a.v * a.v * t.rowG[r]
+		sumG += a.v * a.v * rowG[r]
 	}
 	switch {
 	case cfg.IRDrop == "nodal" && cfg.Profile.WireOhm > 0:

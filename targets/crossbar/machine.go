@@ -56,7 +56,7 @@ func load(im *Image, seed uint64) (*Machine, error) {
 		m.w[pr.Name] = append([]float64(nil), pr.W...)
 	}
 	for i, tp := range L.tiles {
-		t := newTileDev(cfg, tp, L.pops[tp.Pop].K, seed, i)
+		t := newTileDev(cfg, tp, L.pops[tp.Pop], seed, i)
 		t.program(cfg, L.pops[tp.Pop], emulator.NewRand(seed, uint64(streamTileBase+4*i+1)))
 		t.compensate(cfg, emulator.NewRand(seed, uint64(streamTileBase+4*i+2)))
 		m.tiles = append(m.tiles, t)

@@ -38,6 +38,7 @@ type popLayout struct {
 	Rows    int
 	Rep     int
 	Replica []int32
+	Base    []int32 // per row: the row of its replica 0 (rows with one Base are driven together)
 	ColRep  int
 	VScale  float64 // read amplitude of the rows (readScale)
 	K       int
@@ -228,6 +229,7 @@ func buildLayout(n *ir.Netlist, cfg *Config) (*layout, error) {
 			for j := 0; j < s.Rep; j++ {
 				for r := 0; r < s.PreSize; r++ {
 					pl.Replica = append(pl.Replica, int32(j))
+					pl.Base = append(pl.Base, int32(s.row(r, 0)))
 				}
 			}
 		}

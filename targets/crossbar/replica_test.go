@@ -326,3 +326,34 @@ func TestOldImagePayload(t *testing.T) {
 		}
 	}
 }
+
+// TestReplicaGroupRead: reading each replica group once through its lead row's sums is
+// the same read as adding every replica row (programming noise, read noise with the same
+// draws, first-order IR drop and ADC all on).
+func TestReplicaGroupRead(t *testing.T) {
+	nl := smallFanIn()
+	_, m := compileLoad(t, nl, flags("device", "rram", "age", "1d", "adc-noise", "off"))
+	co := m.cores[0]
+	tile := co.tiles[0]
+	if tile.lead == nil || co.pl.Rep != 16 {
+		t.Fatalf("want 16 grouped replicas, have %d (lead %v)", co.pl.Rep, tile.lead != nil)
+	}
+	act := []activeRow{}
+	for r := 0; r < tile.Ru; r++ {
+		if co.pl.Base[r]%4 != 2 { // inputs 0, 1 and 3 active, at different amplitudes
+			act = append(act, activeRow{int32(r), co.pl.VScale * float64(1+co.pl.Base[r]%4)})
+		}
+	}
+	read := func() []float64 {
+		co.rng = emulator.NewRand(9, 9)
+		x := make([]float64, co.n)
+		co.readTile(tile, act, x)
+		return x
+	}
+	grouped := read()
+	tile.lead = nil
+	perRow := read()
+	if diff := cmp.Diff(perRow, grouped, cmpEps(1e-9)); diff != "" {
+		t.Fatalf("grouped read differs from the per-row read (-per row +grouped):\n%s", diff)
+	}
+}
