@@ -120,10 +120,12 @@ func (o *Options) fill() error {
 }
 
 // DefaultHeadroom is the in-loop weight-range headroom per target (Options.Headroom 0):
-// targets whose SetWeights keeps the compiled range (analog gain per projection, loihi
-// weight exponent) get room to grow weights; crossbar re-picks its column scales on every
-// SetWeights and ref is exact.
-var DefaultHeadroom = map[string]float64{"analog": 1.5, "loihi": 1.5}
+// analog keeps each projection's compiled gain in SetWeights, so it gets room to grow
+// weights; crossbar re-picks its column scales on every SetWeights and ref is exact.
+// Loihi keeps its compiled weight exponent too, but without headroom the in-loop chip
+// quantizes like the fresh compile that is deployed, which measured better (docs/
+// finetune.md "Loihi headroom").
+var DefaultHeadroom = map[string]float64{"analog": 1.5}
 
 func (o *Options) headroom(target string) float64 {
 	if o.Headroom > 0 {

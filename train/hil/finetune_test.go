@@ -49,3 +49,19 @@ func TestFinetuneRecoversMismatchedAnalogChip(t *testing.T) {
 		t.Errorf("QAT %.3f ≥ in-the-loop %.3f on a mismatched chip", qrep.FineTuned.Accuracy, rep.FineTuned.Accuracy)
 	}
 }
+
+// TestDefaultHeadroom: analog keeps its compiled gain in SetWeights and gets 1.5× room;
+// every other target trains on a chip compiled like the one it deploys (docs/finetune.md
+// "Loihi headroom"); an explicit headroom wins.
+func TestDefaultHeadroom(t *testing.T) {
+	for _, c := range []struct {
+		target   string
+		explicit float64
+		want     float64
+	}{{"analog", 0, 1.5}, {"loihi", 0, 1}, {"crossbar", 0, 1}, {"ref", 0, 1}, {"loihi", 2, 2}} {
+		o := Options{Headroom: c.explicit}
+		if got := o.headroom(c.target); got != c.want {
+			t.Errorf("%s, Headroom %g: %g, want %g", c.target, c.explicit, got, c.want)
+		}
+	}
+}
