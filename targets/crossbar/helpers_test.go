@@ -172,3 +172,18 @@ func countErr(a, b *emulator.Trace) float64 {
 	}
 	return d / n
 }
+
+// probesMatch fails t unless every probe of the ref trace want equals got's within 1e-9.
+func probesMatch(t testing.TB, want, got *emulator.Trace) {
+	t.Helper()
+	for _, p := range want.Probes {
+		gp := got.Probe(p.Name)
+		for s := range p.Data {
+			for i := range p.Data[s] {
+				if d := math.Abs(p.Data[s][i] - gp.Data[s][i]); d > 1e-9 {
+					t.Fatalf("probe %s step %d [%d]: crossbar %v, ref %v", p.Name, s, i, gp.Data[s][i], p.Data[s][i])
+				}
+			}
+		}
+	}
+}

@@ -90,16 +90,7 @@ func TestIdealEqualsRef(t *testing.T) {
 			if spikes == 0 {
 				t.Fatalf("degenerate test: no output events")
 			}
-			for _, p := range want.Probes {
-				gp := got.Probe(p.Name)
-				for s := range p.Data {
-					for i := range p.Data[s] {
-						if d := math.Abs(p.Data[s][i] - gp.Data[s][i]); d > 1e-9 {
-							t.Fatalf("probe %s step %d [%d]: crossbar %v, ref %v", p.Name, s, i, gp.Data[s][i], p.Data[s][i])
-						}
-					}
-				}
-			}
+			probesMatch(t, want, got)
 		})
 	}
 }

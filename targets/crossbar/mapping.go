@@ -349,13 +349,19 @@ func (c *Config) sliceWeights() []float64 {
 // auto as many as fill one tile's rows (populations whose rows fit one tile), at most
 // maxAutoReplicas.
 func (c *Config) replicas(rows int) int {
+	return resolveReplicas(c.Replicas, rows, func() int { return min(c.Tile/rows, maxAutoReplicas) })
+}
+
+// resolveReplicas resolves a replica setting (0: one, as in images from before replicas;
+// N > 0: fixed; −1: auto()) for a population with n rows or neurons (0: nothing to hold).
+func resolveReplicas(setting, n int, auto func() int) int {
 	switch {
-	case rows == 0 || c.Replicas == 0:
+	case n == 0 || setting == 0:
 		return 1
-	case c.Replicas > 0:
-		return c.Replicas
+	case setting > 0:
+		return setting
 	}
-	return max(min(c.Tile/rows, maxAutoReplicas), 1)
+	return max(auto(), 1)
 }
 
 // maxAutoReplicas caps the automatic choice.
@@ -379,14 +385,7 @@ func (c *Config) readScale(rows, n int) float64 {
 // --col-replicas N, or with auto as many copies of its columns as fit beside them in one
 // tile (a population that needs one column group), at most maxAutoColReplicas.
 func (c *Config) colReplicas(size int) int {
-	switch {
-	case size == 0 || c.ColReplicas == 0:
-		return 1
-	case c.ColReplicas > 0:
-		return c.ColReplicas
-	}
-	n := min(c.Tile/(2*c.Slices*size), maxAutoColReplicas)
-	return max(n, 1)
+	return resolveReplicas(c.ColReplicas, size, func() int { return min(c.Tile/(2*c.Slices*size), maxAutoColReplicas) })
 }
 
 // maxAutoColReplicas caps the automatic column replicas: each costs an ADC conversion

@@ -171,16 +171,7 @@ func TestReplicasIdeal(t *testing.T) {
 			if e := countErr(got, want); e != 0 {
 				t.Fatalf("spike count error vs ref %v", e)
 			}
-			for _, p := range want.Probes {
-				gp := got.Probe(p.Name)
-				for s := range p.Data {
-					for i := range p.Data[s] {
-						if d := math.Abs(p.Data[s][i] - gp.Data[s][i]); d > 1e-9 {
-							t.Fatalf("probe %s step %d [%d]: crossbar %v, ref %v", p.Name, s, i, gp.Data[s][i], p.Data[s][i])
-						}
-					}
-				}
-			}
+			probesMatch(t, want, got)
 			w, _ := m.Weights("fc1")
 			if diff := cmp.Diff(nl.Projections[0].W, w, cmpEps(1e-12)); diff != "" {
 				t.Fatalf("Weights differ from the netlist (-want +got):\n%s", diff)
