@@ -128,6 +128,11 @@ func TestCompileErrors(t *testing.T) {
 		{"age", mlp(1, []int{10, 5}, 1), []string{"age", "3 fortnights"}, targets.ErrFlag, []string{"--age"}},
 		{"slices-continuous", mlp(1, []int{10, 5}, 1), []string{"device", "pcm", "slices", "2"}, ErrConfig, []string{"--levels"}},
 		{"switch", mlp(1, []int{10, 5}, 1), []string{"read-noise", "maybe"}, targets.ErrFlag, []string{"--read-noise"}},
+		{"replicas", mlp(1, []int{10, 5}, 1), []string{"replicas", "0"}, targets.ErrFlag, []string{"--replicas", "auto or 1..64"}},
+		{"col-replicas", mlp(1, []int{10, 5}, 1), []string{"col-replicas", "many"}, targets.ErrFlag, []string{"--col-replicas"}},
+		{"col-replicas-too-wide", mlp(1, []int{10, 5}, 1), []string{"tile", "128", "levels", "4", "slices", "8", "col-replicas", "64"}, ErrConfig,
+			[]string{`population "lif1"`, "64 column replicas × 8 slices", "1024 columns per neuron", "a tile has 128"}},
+		{"row-place", mlp(1, []int{10, 5}, 1), []string{"row-place", "middle"}, targets.ErrFlag, []string{"--row-place", "near-sense or top"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, _, err := Target{}.Compile(c.nl, flags(c.flags...))

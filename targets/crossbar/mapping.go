@@ -192,6 +192,10 @@ func buildLayout(n *ir.Netlist, cfg *Config) (*layout, error) {
 		pl := &popLayout{Pop: pi, Name: p.Name, Size: p.Size, ColRep: cfg.colReplicas(p.Size)}
 		pl.K = cfg.Slices * pl.ColRep
 		pl.CG = cfg.Tile / (2 * pl.K)
+		if pl.CG < 1 {
+			return nil, fmt.Errorf("%w: population %q: %d column replicas × %d slices need %d columns per neuron, a tile has %d",
+				ErrConfig, p.Name, pl.ColRep, cfg.Slices, 2*pl.K, cfg.Tile)
+		}
 		for j := 0; j < pl.ColRep; j++ {
 			for _, w := range sw {
 				pl.PW = append(pl.PW, w/float64(pl.ColRep))
@@ -226,24 +230,6 @@ func buildLayout(n *ir.Netlist, cfg *Config) (*layout, error) {
 			s := &pl.Segs[i]
 			s.Off, s.Rep = pl.Rows, pl.Rep
 			pl.Rows += s.PreSize * s.Rep
-			for j := 0; j < s.Rep; j++ {
-				for r := 0; r < s.PreSize; r++ {
-					pl.Replica = append(pl.Replica, int32(j))
-					pl.Base = append(pl.Base, int32(s.row(r, 0)))
-				}
-			}
-		}
-		pl.M = make([]float64, pl.Rows*p.Size)
-		for _, s := range pl.Segs {
-			pr := n.Projections[s.Proj]
-			share := 1 / float64(s.Rep)
-			forEachSlot(pr, func(k, pre, post, d int) {
-				if d == s.Delay {
-					for j := 0; j < s.Rep; j++ {
-						pl.M[s.row(pre, j)*p.Size+post] += pr.W[k] * share
-					}
-				}
-			})
 		}
 		if pl.Rows > 0 {
 			pl.Blocks = (pl.Rows + R - 1) / R
@@ -251,6 +237,24 @@ func buildLayout(n *ir.Netlist, cfg *Config) (*layout, error) {
 		}
 		L.byPop[p.Name] = len(L.pops)
 		L.pops = append(L.pops, pl)
+	}
+	// Refuse a network that does not fit before allocating its tiles and matrices.
+	need := 0
+	for _, pl := range L.pops {
+		need += pl.Groups * pl.Blocks
+	}
+	if need > cfg.TilesMax {
+		var parts []string
+		for _, pl := range L.pops {
+			if pl.Blocks > 0 {
+				parts = append(parts, fmt.Sprintf("%s: %d rows × %d neurons → %d×%d tiles", pl.Name, pl.Rows, pl.Size, pl.Blocks, pl.Groups))
+			}
+		}
+		return nil, fmt.Errorf("%w: %w: the network needs %d tiles of %d×%d (%s), --tiles-max is %d; raise --tiles-max, use a larger --tile or fewer --slices",
+			targets.ErrDoesNotFit, ErrTiles, need, R, R, strings.Join(parts, "; "), cfg.TilesMax)
+	}
+	for _, pl := range L.pops {
+		pl.fill(n)
 	}
 	L.tileOf = make([][]int, len(L.pops))
 	for i, pl := range L.pops {
@@ -263,17 +267,31 @@ func buildLayout(n *ir.Netlist, cfg *Config) (*layout, error) {
 			}
 		}
 	}
-	if len(L.tiles) > cfg.TilesMax {
-		var parts []string
-		for _, pl := range L.pops {
-			if pl.Blocks > 0 {
-				parts = append(parts, fmt.Sprintf("%s: %d rows × %d neurons → %d×%d tiles", pl.Name, pl.Rows, pl.Size, pl.Blocks, pl.Groups))
+	return L, nil
+}
+
+// fill builds pl's per-row replica tables and its logical matrix M from the netlist.
+func (pl *popLayout) fill(n *ir.Netlist) {
+	for _, s := range pl.Segs {
+		for j := 0; j < s.Rep; j++ {
+			for r := 0; r < s.PreSize; r++ {
+				pl.Replica = append(pl.Replica, int32(j))
+				pl.Base = append(pl.Base, int32(s.row(r, 0)))
 			}
 		}
-		return nil, fmt.Errorf("%w: %w: the network needs %d tiles of %d×%d (%s), --tiles-max is %d; raise --tiles-max, use a larger --tile or fewer --slices",
-			targets.ErrDoesNotFit, ErrTiles, len(L.tiles), R, R, strings.Join(parts, "; "), cfg.TilesMax)
 	}
-	return L, nil
+	pl.M = make([]float64, pl.Rows*pl.Size)
+	for _, s := range pl.Segs {
+		pr := n.Projections[s.Proj]
+		share := 1 / float64(s.Rep)
+		forEachSlot(pr, func(k, pre, post, d int) {
+			if d == s.Delay {
+				for j := 0; j < s.Rep; j++ {
+					pl.M[s.row(pre, j)*pl.Size+post] += pr.W[k] * share
+				}
+			}
+		})
+	}
 }
 
 // computeScales sets each tile column's abs-max scale (shared/spec/crossbar.md "Mapping").
