@@ -52,7 +52,7 @@ var flagDefs = []targets.Flag{
 	{Name: "tiles-max", Default: "48", Usage: "tiles on the chip"},
 	{Name: "levels", Usage: "conductance levels per device (0 = continuous; default per profile)"},
 	{Name: "slices", Default: "1", Usage: "bit slices (cell pairs of decreasing significance per weight)"},
-	{Name: "replicas", Default: "auto", Usage: "row replicas: device pairs per weight summed on the column: auto (as many as the ADC bound allows for a small fan-in) or N"},
+	{Name: "replicas", Default: "auto", Usage: "row replicas: device pairs per weight summed on the column, read at a lowered amplitude that keeps the ADC range: auto (fill the tile's rows, ≤ 16) or N"},
 	{Name: "col-replicas", Default: "auto", Usage: "column replicas: copies of each neuron's column, averaged after the ADC: auto (spare columns of a one-group population, ≤ 8) or N"},
 	{Name: "row-place", Default: "near-sense", Usage: "where a tile's used rows sit: near-sense (next to the column sense amplifiers, least IR drop) or top"},
 	{Name: "age", Default: "0", Usage: "time since programming, e.g. 30s, 1h, 1d, 1y (drift)"},
