@@ -6,7 +6,6 @@ import (
 
 	"github.com/snnc/snnc/targets"
 	"github.com/snnc/snnc/train"
-	"github.com/snnc/snnc/train/data"
 )
 
 // TestFinetuneRecoversAgedCrossbar: a small Yin-Yang network on an aged rram crossbar
@@ -14,12 +13,7 @@ import (
 // deployment lost back in a few epochs, and more than with the one-pair mapping of the
 // first build, which is what the replicas are for (docs/finetune.md "Crossbar Yin-Yang").
 func TestFinetuneRecoversAgedCrossbar(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains and fine-tunes (~10 s)")
-	}
-	m, sp := smallModel(t, 64, 2000, 15, train.ResetSubtract)
-	opt := Defaults
-	opt.Steps, opt.Encoder, opt.Epochs, opt.LR = 20, data.Current{}, 4, 0.005
+	m, sp, opt := finetuneFixture(t, train.ResetSubtract, 4)
 	ft := map[string]float64{}
 	for _, c := range []struct {
 		name  string

@@ -6,7 +6,6 @@ import (
 
 	"github.com/snnc/snnc/targets"
 	"github.com/snnc/snnc/train"
-	"github.com/snnc/snnc/train/data"
 )
 
 // TestFinetuneRecoversMismatchedAnalogChip fine-tunes a small Yin-Yang model on an analog
@@ -15,12 +14,7 @@ import (
 // compile of the fine-tuned model for the same chip seed; QAT, which cannot see the
 // chip instance, must do worse.
 func TestFinetuneRecoversMismatchedAnalogChip(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains and fine-tunes (~10 s)")
-	}
-	m, sp := smallModel(t, 64, 2000, 15, train.ResetZero)
-	opt := Defaults
-	opt.Steps, opt.Encoder, opt.Epochs, opt.LR = 20, data.Current{}, 6, 0.005
+	m, sp, opt := finetuneFixture(t, train.ResetZero, 6)
 	topt := targets.Options{Seed: 1, Flags: map[string]string{"mismatch": "1"}}
 	rep, ft, err := Finetune(context.Background(), m, train.ExportMeta{Steps: 20}, "analog", topt, sp.Train, sp.Test, opt)
 	if err != nil {

@@ -39,6 +39,20 @@ func smallModel(t testing.TB, hidden, n, epochs int, reset string) (*train.Model
 	return m, sp
 }
 
+// finetuneFixture is the small fine-tuning case (skipped with -short): smallModel with 64
+// hidden neurons trained on 2000 samples and the Options for epochs epochs of fine-tuning
+// with the current encoder over 20 steps at lr 0.005.
+func finetuneFixture(t *testing.T, reset string, epochs int) (*train.Model, *data.Splits, Options) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("trains and fine-tunes (~10 s)")
+	}
+	m, sp := smallModel(t, 64, 2000, 15, reset)
+	opt := Defaults
+	opt.Steps, opt.Encoder, opt.Epochs, opt.LR = 20, data.Current{}, epochs, 0.005
+	return m, sp, opt
+}
+
 // TestBackwardMatchesTrainOnRef: on ref (zero latency, exact) the recorded state is the
 // model's own, so the recorded-state gradient equals train's BPTT gradient.
 func TestBackwardMatchesTrainOnRef(t *testing.T) {
